@@ -1,0 +1,190 @@
+"""Annotated articles: the data unit, how it is read, and how it is checked.
+
+One JSON object per line: ``id``, ``text`` and ``sentences`` (``start``/``end``
+character offsets into ``text``, end exclusive, and a ``label``), plus optional
+metadata. Every problem found while reading raises one :class:`DataError` whose
+lines name the file, the line and what is wrong; a file with several bad lines
+reports them all, up to ``max_errors``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimnet.errors import DataError
+
+METADATA_FIELDS = ("title", "date", "url", "source", "license")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A labelled span ``text[start:end]`` of its article."""
+
+    start: int
+    end: int
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article with its sentence spans."""
+
+    id: str
+    text: str
+    sentences: tuple[Sentence, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s.start : s.end] for s in self.sentences]
+
+    def labels(self) -> list[str]:
+        return [s.label for s in self.sentences]  # type: ignore[misc]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_record(record: Any, labels: Iterable[str] | None) -> tuple[Article | None, list[str]]:
+    """Check one decoded JSON record; return the article (or None) and its problems.
+
+    Problems are phrased without a location so the caller can prefix ``file:line``.
+    """
+    if not isinstance(record, dict):
+        return None, [f"expected a JSON object, got {type(record).__name__}"]
+    problems: list[str] = []
+    missing = [k for k in ("id", "text", "sentences") if k not in record]
+    if missing:
+        return None, [
+            f"missing required field(s) {missing}; an article needs 'id', 'text' and 'sentences'"
+        ]
+    art_id, text, sents = record["id"], record["text"], record["sentences"]
+    if not isinstance(art_id, str) or not art_id.strip():
+        problems.append(f"'id' must be a non-empty string, got {art_id!r}")
+    if not isinstance(text, str):
+        return None, problems + [f"'text' must be a string, got {type(text).__name__}"]
+    if not isinstance(sents, list) or not sents:
+        return None, problems + ["'sentences' must be a non-empty list of {start, end, label}"]
+    allowed = list(labels) if labels is not None else None
+    parsed: list[Sentence] = []
+    prev_end = 0
+    for i, s in enumerate(sents):
+        where = f"sentence {i}"
+        if not isinstance(s, dict):
+            problems.append(f"{where} must be an object with start, end, label; got {s!r}")
+            continue
+        start, end, label = s.get("start"), s.get("end"), s.get("label")
+        if not _is_int(start) or not _is_int(end):
+            problems.append(f"{where}: 'start' and 'end' must be integers, got {start!r} and {end!r}")
+            continue
+        if start < 0:
+            problems.append(f"{where} starts at {start}, before the start of the text")
+            continue
+        if end > len(text):
+            problems.append(
+                f"{where} ends at {end}, past the end of the text ({len(text)} characters)"
+            )
+            continue
+        if end <= start:
+            problems.append(f"{where} is empty or reversed: start {start}, end {end}")
+            continue
+        if start < prev_end:
+            problems.append(
+                f"{where} starts at {start}, inside or before the previous sentence "
+                f"(which ends at {prev_end}); sentences must be sorted and not overlap"
+            )
+        if not text[start:end].strip():
+            problems.append(f"{where} ({start}:{end}) holds only white space")
+        if allowed is not None:
+            if label is None:
+                problems.append(f"{where} has no 'label'; expected one of {allowed}")
+            elif label not in allowed:
+                problems.append(f"{where} has unknown label {label!r}; expected one of {allowed}")
+        elif label is not None and not isinstance(label, str):
+            problems.append(f"{where}: 'label' must be a string, got {label!r}")
+        prev_end = max(prev_end, end)
+        parsed.append(Sentence(start, end, label))
+    if problems:
+        return None, problems
+    metadata = {k: record[k] for k in record if k not in ("id", "text", "sentences")}
+    return Article(art_id, text, tuple(parsed), metadata), []
+
+
+def load_articles(
+    path: str | Path, labels: Iterable[str] | None = None, max_errors: int = 20
+) -> list[Article]:
+    """Read and validate a JSONL file of articles.
+
+    ``labels`` is the allowed label set (``None`` accepts unlabelled sentences,
+    as for text to tag). Raises :class:`DataError` naming every bad line, up to
+    ``max_errors`` of them.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError([f"{path}: no such file"])
+    if path.is_dir():
+        raise DataError([f"{path}: is a directory; expected a .jsonl file of articles"])
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+    labels = list(labels) if labels is not None else None
+    problems: list[str] = []
+    articles: list[Article] = []
+    seen_ids: dict[str, int] = {}
+    for lineno, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(
+                f"{where}: not valid UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1}); "
+                "save the file as UTF-8"
+            )
+            continue
+        try:
+            record = json.loads(decoded)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        article, found = validate_record(record, labels)
+        problems.extend(f"{where}: {p}" for p in found)
+        if article is None:
+            continue
+        if article.id in seen_ids:
+            problems.append(
+                f"{where}: duplicate article id {article.id!r} (first seen on line {seen_ids[article.id]})"
+            )
+            continue
+        seen_ids[article.id] = lineno
+        articles.append(article)
+    if problems:
+        shown = problems[:max_errors]
+        raise DataError(shown, hidden=len(problems) - len(shown))
+    if not articles:
+        raise DataError([f"{path}: holds no articles (the file is empty)"])
+    return articles
+
+
+def label_counts(articles: Iterable[Article]) -> Counter:
+    return Counter(s.label for a in articles for s in a.sentences)
+
+
+def summarize(splits: Mapping[str, list[Article]], labels: Iterable[str]) -> str:
+    """A small table of articles, sentences and label counts per split."""
+    labels = list(labels)
+    header = ["split", "articles", "sentences", *labels]
+    rows = []
+    for name, arts in splits.items():
+        counts = label_counts(arts)
+        rows.append([name, len(arts), sum(len(a.sentences) for a in arts), *(counts[l] for l in labels)])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    fmt = lambda r: "  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(r, widths)))  # noqa: E731
+    return "\n".join([fmt(header), *(fmt(r) for r in rows)])

@@ -1,0 +1,64 @@
+"""What every script shares: resolvers, and the exit-code contract.
+
+Exit codes (design.md): 0 done; 1 an evaluation gate failed; 2 anything the
+user must fix, with a short message and no traceback (``HYDRA_FULL_ERROR=1``
+shows one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from claimnet.errors import ClaimnetError
+from claimnet.runs import run_dir_for
+
+CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "configs")
+
+if not OmegaConf.has_resolver("claimnet_run_dir"):
+    OmegaConf.register_new_resolver("claimnet_run_dir", run_dir_for)
+
+
+class GateFailure(Exception):
+    """An evaluation gate failed: exit code 1."""
+
+
+_outcome: dict[str, int] = {}
+
+
+def run(task: Callable[..., Any], cfg) -> Any:
+    """Run a task; a user-fixable error becomes a message on stderr and exit code 2."""
+    try:
+        result = task(cfg)
+    except ClaimnetError as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        _outcome["code"] = exc.exit_code
+        return None
+    except GateFailure as exc:
+        print(str(exc), file=sys.stderr)
+        _outcome["code"] = 1
+        return None
+    _outcome["code"] = 0
+    return result
+
+
+def exit_with(main: Callable[[], Any]) -> None:
+    """Call a ``@hydra.main`` function and exit with the task's code.
+
+    Hydra exits 1 on a bad override or an unknown config option before the task
+    runs; that is a usage error, so it becomes 2.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        if "code" not in _outcome and exc.code not in (0, None):
+            sys.exit(2)
+        raise
+    sys.exit(_outcome.get("code", 0))

@@ -1,0 +1,1 @@
+"""Export formats. Each module imports its heavy dependencies (torch, onnx) lazily."""
