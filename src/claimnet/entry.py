@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from claimnet.errors import ClaimnetError
 from claimnet.runs import run_dir_for
@@ -40,6 +41,14 @@ def run(task: Callable[..., Any], cfg) -> Any:
             raise
         print(f"error: {exc}", file=sys.stderr)
         _outcome["code"] = exc.exit_code
+        return None
+    except OmegaConfBaseException as exc:
+        # e.g. a mandatory value (???) left unset: a usage error, not a bug.
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        msg = str(exc).splitlines()[0]
+        print(f"error: {msg}. Set it on the command line, e.g. `key=value`.", file=sys.stderr)
+        _outcome["code"] = 2
         return None
     except GateFailure as exc:
         print(str(exc), file=sys.stderr)

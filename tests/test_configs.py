@@ -1,0 +1,78 @@
+"""The real Hydra configs compose, and a wrong value names its key and the allowed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimnet.config import validate_train_config
+from claimnet.errors import ConfigError
+from claimnet.labels import LabelSet
+from claimnet.training import class_weights
+from conftest import CONFIG_DIR, LABELS, compose
+
+GROUPS = {g: sorted(p.stem for p in (Path(CONFIG_DIR) / g).glob("*.yaml")) for g in ("model", "trainer", "logger", "data")}
+EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
+
+
+def test_default_train_config_is_valid_and_points_inside_the_project():
+    cfg = compose("train")
+    validate_train_config(cfg)
+    assert list(cfg.data.labels) == LABELS
+    assert cfg.model.context_window == 0
+    assert Path(cfg.data.train_path).is_file() and "shared" not in cfg.data.train_path
+
+
+@pytest.mark.parametrize("group, option", [(g, o) for g, opts in GROUPS.items() for o in opts])
+def test_every_group_option_composes(group, option):
+    validate_train_config(compose("train", [f"{group}={option}"]))
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_composes(experiment):
+    validate_train_config(compose("train", [f"experiment={experiment}"]))
+
+
+def test_evaluate_and_export_configs_compose():
+    cfg = compose("evaluate", ["model_path=some/export", "output_dir=x"])
+    assert cfg.model_path == "some/export" and cfg.data_path.endswith("test.jsonl")
+    assert compose("export", ["run_dir=r"]).run_dir == "r"
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("trainer.precision=fp8", r"trainer.precision must be one of \['auto', 'bf16', 'fp16', 'fp32'\]. Got 'fp8' instead."),
+        ("model.max_length=1024", r"model.max_length must be an int in the range \[8, 512\]. Got 1024 instead."),
+        ("model.context_window=-1", r"model.context_window must be an int in the range \[0, 20\]. Got -1 instead."),
+        ("trainer.learning_rate=0", r"trainer.learning_rate must be a number in the range \(0, 1\]. Got 0 instead."),
+        ("trainer.class_weights=inverse", r"trainer.class_weights must be one of \['none', 'balanced', 'sqrt'\] or a mapping"),
+        ("trainer.eval_strategy=never", r"trainer.eval_strategy must be one of \['epoch', 'steps'\]"),
+        ("evaluation.backend=tensorflow", r"evaluation.backend must be one of \['auto', 'onnx', 'torch'\]"),
+        ("trainer.batch_size=0", r"trainer.batch_size must be an int in the range \[1, inf\]"),
+    ],
+)
+def test_bad_values_name_key_and_allowed_values(override, message):
+    with pytest.raises(ConfigError, match=message):
+        validate_train_config(compose("train", [override]))
+
+
+def test_class_weights():
+    counts = {"attribution": 400, "hedge": 25, "claim": 400, "background": 100}
+    labels = LABELS
+    assert class_weights(counts, labels, "none") is None
+    balanced = class_weights(counts, labels, "balanced")
+    assert balanced[1] == pytest.approx(925 / (4 * 25))
+    assert class_weights(counts, labels, "sqrt")[1] == pytest.approx(balanced[1] ** 0.5)
+    assert class_weights(counts, labels, {"attribution": 1, "hedge": 3, "claim": 1, "background": 2}) == [1, 3, 1, 2]
+    with pytest.raises(ConfigError, match=r"missing \['background'\]"):
+        class_weights(counts, labels, {"attribution": 1, "hedge": 3, "claim": 1})
+
+
+def test_label_set_rejects_duplicates_and_single_labels():
+    with pytest.raises(ConfigError, match=r"must not repeat a label. Repeated: \['claim'\]"):
+        LabelSet.from_names(["claim", "hedge", "claim"])
+    with pytest.raises(ConfigError, match="at least 2 labels"):
+        LabelSet.from_names(["claim"])
+    assert LabelSet.from_names(LABELS).id2label[1] == "hedge"
