@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from html import escape
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -56,7 +57,38 @@ def _documents(files: Sequence[str], input_format: str) -> Iterator[tuple[str, s
             yield str(record.get("id", f"{name}:{lineno}")), record["text"]
 
 
-def _write(fmt: str, docs: list[tuple[str, str]], results, out) -> None:
+PALETTE = ("#fde2a7", "#f8c4d8", "#bfe3c0", "#d9dde3", "#c9daf8", "#e8d3f5", "#f4d6b8", "#cdeee9")
+
+
+def html_page(docs: list[tuple[str, str]], results, labels: Sequence[str]) -> str:
+    """One self-contained page: sentences in their label's colour, probabilities on hover."""
+    colour = {l: PALETTE[i % len(PALETTE)] for i, l in enumerate(labels)}
+    legend = " ".join(f'<span class="s" style="background:{colour[l]}">{escape(l)}</span>' for l in labels)
+    parts = []
+    for (doc_id, text), tagged in zip(docs, results):
+        pieces, pos = [], 0
+        for s in tagged:
+            pieces.append(escape(text[pos : s.start]))
+            hover = ", ".join(f"{l} {p:.3f}" for l, p in sorted(s.scores.items(), key=lambda kv: -kv[1]))
+            pieces.append(
+                f'<span class="s" style="background:{colour[s.label]}" title="{escape(hover)}" '
+                f'data-label="{escape(s.label)}">{escape(text[s.start:s.end])}</span>'
+            )
+            pos = s.end
+        pieces.append(escape(text[pos:]))
+        parts.append(f"<article><h2>{escape(doc_id)}</h2><div class=\"text\">{''.join(pieces)}</div></article>")
+    return (
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>claimnet</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;line-height:1.6}"
+        ".text{white-space:pre-wrap}.s{border-radius:3px;padding:1px 2px}"
+        "</style></head><body><p>" + legend + "</p>" + "".join(parts) + "</body></html>\n"
+    )
+
+
+def _write(fmt: str, docs: list[tuple[str, str]], results, out, labels: Sequence[str] = ()) -> None:
+    if fmt == "html":
+        out.write(html_page(docs, results, labels))
+        return
     if fmt == "json":
         payload = [
             {"id": doc_id, "sentences": [s.to_dict() for s in tagged]} for (doc_id, _), tagged in zip(docs, results)
@@ -88,7 +120,7 @@ def tag_command(args: argparse.Namespace) -> int:
     tagger = ClaimTagger.load(args.model, backend=args.backend, precision=args.precision,
                               batch_size=args.batch_size, num_threads=args.threads)
     results = tagger.tag_many([t for _, t in docs])
-    _write(args.format, docs, results, sys.stdout)
+    _write(args.format, docs, results, sys.stdout, tagger.labels)
     return 0
 
 
@@ -102,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--precision", default="auto", choices=["auto", "fp32", "int8", "bf16"])
     tag.add_argument("--input", default="text", choices=["text", "jsonl"],
                      help="text: each file is one article; jsonl: one article per line with a 'text' field")
-    tag.add_argument("--format", default="text", choices=["text", "json", "jsonl"])
+    tag.add_argument("--format", default="text", choices=["text", "json", "jsonl", "html"])
     tag.add_argument("--batch-size", type=int, default=64)
     tag.add_argument("--threads", type=int, default=None, help="intra-op threads (default: the runtime's)")
     tag.set_defaults(func=tag_command)

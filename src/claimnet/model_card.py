@@ -34,6 +34,8 @@ class CardData:
     train_seconds: float | None
     hardware: str
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    file_sizes: dict[str, int] = field(default_factory=dict)
+    int8: dict[str, Any] | None = None
 
 
 def _fmt(x: float | None) -> str:
@@ -71,6 +73,33 @@ def confusion_table(metrics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+FORMATS = {
+    "model.safetensors": "Hugging Face weights (transformers, `ClaimTagger` backend torch)",
+    "onnx/model.onnx": "ONNX fp32, dynamic batch and sequence axes",
+    "onnx/model.int8.onnx": "ONNX int8 (dynamic quantization); `ClaimTagger`'s default on CPU",
+}
+
+
+def formats_table(file_sizes: dict[str, int]) -> str:
+    rows = ["| file | what | size |", "| --- | --- | ---: |"]
+    for name, what in FORMATS.items():
+        if name in file_sizes:
+            rows.append(f"| `{name}` | {what} | {file_sizes[name] / 1e6:.1f} MB |")
+    return "\n".join(rows)
+
+
+def int8_note(int8: dict[str, Any] | None) -> str:
+    if not int8:
+        return "No int8 model was made for this export."
+    figures = (
+        f"On the {int8['split']} split, int8 agrees with fp32 on {int8['agreement_with_fp32']:.1%} of sentences; "
+        f"macro-F1 {int8['macro_f1_int8']:.4f} (int8) vs {int8['macro_f1_fp32']:.4f} (fp32)."
+    )
+    if int8["included"]:
+        return figures
+    return f"The int8 model was left out: it lost more than {int8['max_drop']} macro-F1. {figures}"
+
+
 def render_card(card: CardData, export_name: str = "path/to/export") -> str:
     template = Template(resources.files("claimnet").joinpath("model_card_template.md").read_text(encoding="utf-8"))
     test = card.metrics.get("test")
@@ -102,6 +131,22 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
         train_seconds="—" if card.train_seconds is None else f"{card.train_seconds:.0f}",
         hardware=card.hardware,
         export_name=export_name,
+        formats_table=formats_table(card.file_sizes),
+        int8_note=int8_note(card.int8),
+        onnx_file="onnx/model.int8.onnx" if "onnx/model.int8.onnx" in card.file_sizes else "onnx/model.onnx",
+        labels_literal=repr(list(card.labels)),
+        pipeline_note=(
+            f"feed the sentence as `text` and its context, up to {card.context_window} sentence(s) on each side "
+            "joined by spaces, as `text_pair`"
+            if card.context_window
+            else "this model reads the sentence alone"
+        ),
+        pipeline_call=(
+            'clf({"text": "The ministry said the bridge will reopen in May.", '
+            '"text_pair": "The bridge closed in March. Repairs began in April."})'
+            if card.context_window
+            else 'clf("The ministry said the bridge will reopen in May.")'
+        ),
     )
 
 

@@ -159,6 +159,12 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
         "run": {"dir": str(run_dir.resolve()), "seed": cfg.seed, "data": cfg.data.name,
                 "data_version": str(cfg.data.version), "training": training},
     }
+    if cfg.export.onnx:
+        # From the saved weights, not the Trainer's model: accelerate wraps its forward in autocast.
+        from transformers import AutoModelForSequenceClassification
+
+        saved = AutoModelForSequenceClassification.from_pretrained(str(tmp))
+        fields["int8"] = export_onnx_formats(saved, tmp, cfg, splits["dev"], fields)
     write_manifest(tmp, fields)
     ev = cfg.evaluation
     tagger = ClaimTagger.load(tmp, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
@@ -183,6 +189,8 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
         train_seconds=training.get("seconds"),
         hardware=cpu_name(),
         metrics=metrics,
+        file_sizes={p.relative_to(tmp).as_posix(): p.stat().st_size for p in tmp.rglob("*") if p.is_file()},
+        int8=fields.get("int8"),
     )
     write_card(card, tmp)
     fields["metrics"] = {
@@ -209,6 +217,51 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
     return summary
 
 
+def export_onnx_formats(model, export_dir: Path, cfg: DictConfig, dev: list[Article],
+                        fields: dict[str, Any]) -> dict[str, Any] | None:
+    """Write ONNX fp32 (and int8 when it holds up on dev); return the int8 figures for the manifest."""
+    from claimnet.exporters.onnx import INT8_FILE, export_onnx, quantize_int8
+    from claimnet.inference import ClaimTagger
+    from claimnet.manifest import write_manifest
+
+    export_onnx(model, export_dir, opset=cfg.export.opset)
+    if not cfg.export.int8:
+        return None
+    quantize_int8(export_dir)
+    write_manifest(export_dir, fields)
+    labels = list(cfg.data.labels)
+    gold = [[labels.index(s.label) for s in a.sentences] for a in dev]
+    texts = [a.text for a in dev]
+    spans = [[(s.start, s.end) for s in a.sentences] for a in dev]
+    preds = {}
+    for precision in ("fp32", "int8"):
+        tagger = ClaimTagger.load(export_dir, backend="onnx", precision=precision)
+        preds[precision] = [p.argmax(axis=1) for p in tagger.predict_spans(texts, spans)]
+    from sklearn.metrics import f1_score
+    import numpy as np
+
+    flat_gold = np.concatenate(gold)
+    fp32, int8 = np.concatenate(preds["fp32"]), np.concatenate(preds["int8"])
+    f1 = {name: float(f1_score(flat_gold, p, average="macro")) for name, p in (("fp32", fp32), ("int8", int8))}
+    figures = {
+        "split": "dev",
+        "agreement_with_fp32": float((fp32 == int8).mean()),
+        "macro_f1_fp32": f1["fp32"],
+        "macro_f1_int8": f1["int8"],
+        "macro_f1_drop": f1["fp32"] - f1["int8"],
+        "max_drop": float(cfg.export.int8_max_f1_drop),
+        "included": True,
+    }
+    if figures["macro_f1_drop"] > cfg.export.int8_max_f1_drop:
+        (export_dir / INT8_FILE).unlink()
+        figures["included"] = False
+        log.warning("int8 ONNX left out: it loses %.4f dev macro-F1 against fp32 (export.int8_max_f1_drop=%s)",
+                    figures["macro_f1_drop"], cfg.export.int8_max_f1_drop)
+    log.info("int8 vs fp32 on dev: agreement %.4f, macro-F1 %.4f vs %.4f",
+             figures["agreement_with_fp32"], f1["int8"], f1["fp32"])
+    return figures
+
+
 def export(cfg: DictConfig) -> dict[str, Any]:
     """Re-export a run's best checkpoint (``make export ARGS="run_dir=..."``)."""
     import json
@@ -232,7 +285,8 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     tokenizer = AutoTokenizer.from_pretrained(str(best))
     labels = LabelSet.from_names(run_cfg.data.labels)
     splits = load_splits(run_cfg.data, labels, names=("train", "dev", "test"))
-    run_cfg.evaluation = cfg.evaluation
+    run_cfg.evaluation = cfg.evaluation  # this call's settings, not the run's
+    run_cfg.export = cfg.export
     summary_path = run_dir / "summary.json"
     training = json.loads(summary_path.read_text())["training"] if summary_path.exists() else {}
     return build_export(model, tokenizer, run_dir, run_cfg, splits, training)

@@ -1,0 +1,116 @@
+"""The exported runtime: ONNX parity with torch, int8 gate, no torch import, threads, big inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from claimnet import ClaimTagger, ModelLoadError
+from conftest import LABELS, run_cli, run_script
+
+
+def sentences_of_many_shapes(article: dict) -> list[tuple[str, None]]:
+    text = article["text"]
+    sents = [text[s["start"] : s["end"]] for s in article["sentences"]]
+    long = " ".join(sents)[:2000]  # longer than max_length: truncated
+    return [(s, None) for s in [*sents, long, "Yes.", "word " * 3]]
+
+
+def test_onnx_fp32_matches_torch_on_shapes_the_export_never_saw(export_dir, test_article):
+    pairs = sentences_of_many_shapes(test_article)
+    torch_tagger = ClaimTagger.load(export_dir, backend="torch", precision="fp32")
+    for batch_size in (1, 3, 17):
+        onnx_tagger = ClaimTagger.load(export_dir, backend="onnx", precision="fp32", batch_size=batch_size)
+        np.testing.assert_allclose(onnx_tagger.predict_proba(pairs), torch_tagger.predict_proba(pairs), atol=1e-4)
+
+
+def test_auto_backend_is_int8_onnx_and_agrees_with_fp32(export_dir, test_article):
+    auto = ClaimTagger.load(export_dir)
+    assert auto.backend_name == "onnx-int8"
+    fp32 = ClaimTagger.load(export_dir, backend="onnx", precision="fp32")
+    pairs = sentences_of_many_shapes(test_article)
+    agreement = (auto.predict_proba(pairs).argmax(1) == fp32.predict_proba(pairs).argmax(1)).mean()
+    assert agreement >= 0.9
+
+
+def test_manifest_records_int8_figures(export_dir):
+    manifest = json.loads((export_dir / "claimnet.json").read_text())
+    int8 = manifest["int8"]
+    assert int8["included"] and 0 <= int8["agreement_with_fp32"] <= 1
+    assert int8["macro_f1_drop"] == pytest.approx(int8["macro_f1_fp32"] - int8["macro_f1_int8"])
+    assert {"onnx/model.onnx", "onnx/model.int8.onnx"} <= set(manifest["files"])
+
+
+def test_export_script_reexports_and_drops_int8_past_the_gate(trained_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(trained_run, run, symlinks=True)
+    proc = run_script("export.py", f"run_dir={run}", "export.int8_max_f1_drop=-1", "evaluation.bootstrap_resamples=10")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    manifest = json.loads((run / "export" / "claimnet.json").read_text())
+    assert manifest["int8"]["included"] is False
+    assert not (run / "export" / "onnx" / "model.int8.onnx").exists()
+    assert "onnx/model.int8.onnx" not in manifest["files"]
+    assert "left out" in (run / "export" / "README.md").read_text()
+    assert ClaimTagger.load(run / "export").backend_name == "onnx-fp32"
+    with pytest.raises(ModelLoadError, match="has no onnx/model.int8.onnx"):
+        ClaimTagger.load(run / "export", backend="onnx", precision="int8")
+
+
+def test_onnx_runtime_never_imports_torch_transformers_or_hydra(export_dir):
+    code = (
+        "import sys\n"
+        "from claimnet import ClaimTagger\n"
+        f"t = ClaimTagger.load({str(export_dir)!r}, backend='onnx')\n"
+        "r = t.tag('Police said two people were hurt. It may rain tomorrow.')\n"
+        "assert len(r) == 2, r\n"
+        "from claimnet import cli\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'hydra', 'omegaconf', 'sklearn') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_onnx_file_altered_is_rejected_by_name(export_dir, tmp_path):
+    copy = tmp_path / "export"
+    shutil.copytree(export_dir, copy)
+    (copy / "onnx" / "model.int8.onnx").write_bytes(b"not a model")
+    with pytest.raises(ModelLoadError, match=r"onnx/model.int8.onnx: SHA-256 .* does not match"):
+        ClaimTagger.load(copy)
+    ClaimTagger.load(copy, backend="onnx", precision="fp32")  # the fp32 file is intact
+
+
+def test_one_tagger_from_several_threads(export_dir, test_article):
+    tagger = ClaimTagger.load(export_dir, batch_size=8)
+    texts = [test_article["text"], "Officials said the bridge will reopen.", test_article["text"][:500]] * 4
+    expected = [[(s.start, s.label, round(s.score, 5)) for s in tagger.tag(t)] for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda t: [(s.start, s.label, round(s.score, 5)) for s in tagger.tag(t)], texts))
+    assert got == expected
+
+
+def test_cli_jsonl_input_html_output_and_a_one_megabyte_article(export_dir, test_article, tmp_path):
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("\n".join(json.dumps({"id": f"a{i}", "text": test_article["text"]}) for i in range(3)))
+    proc = run_cli("tag", "--model", str(export_dir), "--input", "jsonl", "--format", "jsonl", str(articles))
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert proc.returncode == 0 and {r["id"] for r in rows} == {"a0", "a1", "a2"}
+    assert all(r["label"] in LABELS for r in rows)
+
+    proc = run_cli("tag", "--model", str(export_dir), "--format", "html", "-", input=test_article["text"].encode())
+    page = proc.stdout.decode()
+    assert page.startswith("<!doctype html>") and page.count('class="s"') >= len(test_article["sentences"])
+
+    big = (test_article["text"].replace("\n", " ") + " ") * (1_000_000 // len(test_article["text"]) + 1)
+    path = tmp_path / "big.txt"
+    path.write_text(big[:1_000_000])
+    proc = run_cli("tag", "--model", str(export_dir), "--format", "jsonl", str(path))
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    spans = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(spans) > 4000 and spans[-1]["end"] <= 1_000_000
