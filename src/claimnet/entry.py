@@ -25,10 +25,6 @@ if not OmegaConf.has_resolver("claimnet_run_dir"):
     OmegaConf.register_new_resolver("claimnet_run_dir", run_dir_for)
 
 
-class GateFailure(Exception):
-    """An evaluation gate failed: exit code 1."""
-
-
 _outcome: dict[str, int] = {}
 
 
@@ -37,9 +33,9 @@ def run(task: Callable[..., Any], cfg) -> Any:
     try:
         result = task(cfg)
     except ClaimnetError as exc:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if os.environ.get("HYDRA_FULL_ERROR") == "1" and exc.exit_code == 2:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(str(exc) if exc.exit_code == 1 else f"error: {exc}", file=sys.stderr)
         _outcome["code"] = exc.exit_code
         return None
     except OmegaConfBaseException as exc:
@@ -49,10 +45,6 @@ def run(task: Callable[..., Any], cfg) -> Any:
         msg = str(exc).splitlines()[0]
         print(f"error: {msg}. Set it on the command line, e.g. `key=value`.", file=sys.stderr)
         _outcome["code"] = 2
-        return None
-    except GateFailure as exc:
-        print(str(exc), file=sys.stderr)
-        _outcome["code"] = 1
         return None
     _outcome["code"] = 0
     return result

@@ -32,3 +32,9 @@ class ConfigError(ClaimnetError, ValueError):
 
 class ModelLoadError(ClaimnetError, OSError):
     """A model or export that is missing, incomplete or altered."""
+
+
+class GateFailure(ClaimnetError):
+    """An evaluation gate failed; the message lists each failed gate. Exit code 1."""
+
+    exit_code = 1

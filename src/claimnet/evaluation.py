@@ -140,9 +140,10 @@ def headline(metrics: Mapping[str, Any], name: str = "test") -> str:
 
 def evaluate_tagger(
     tagger, articles: Sequence, output_dir: str | Path, resamples: int = 1000, seed: int = 0
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[np.ndarray]]:
     """Score a loaded ``ClaimTagger`` on gold-segmented articles.
 
+    Returns the metrics and the per-article probabilities.
     Writes ``metrics.json`` and ``predictions.jsonl`` (per sentence: article id,
     offsets, gold, predicted and all label probabilities) into ``output_dir``.
     """
@@ -167,4 +168,4 @@ def evaluate_tagger(
                     "gold": sent.label, "predicted": labels[int(p.argmax())],
                     "probabilities": {l: round(float(x), 6) for l, x in zip(labels, p)},
                 }, ensure_ascii=False) + "\n")
-    return metrics
+    return metrics, probs

@@ -11,14 +11,17 @@ import os
 import shutil
 import time
 from pathlib import Path
+
+import numpy as np
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from claimnet.config import validate_train_config, check_choice, check_number
 from claimnet.data import Article, label_counts, load_articles, summarize
-from claimnet.errors import ConfigError, ModelLoadError
+from claimnet.errors import ConfigError, GateFailure, ModelLoadError
 from claimnet.evaluation import evaluate_tagger, headline
+from claimnet.gates import check_gates
 from claimnet.labels import LabelSet
 from claimnet.runs import point_latest, versions, write_json
 
@@ -43,6 +46,52 @@ def load_splits(data_cfg: DictConfig, labels: LabelSet, names=("train", "dev", "
     return splits
 
 
+def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: DictConfig, seed: int, title: str,
+                   baseline_train: list[Article] | None = None, previous: dict | None = None) -> dict[str, Any]:
+    """Score an export on articles and write the whole report folder (metrics, pictures, Markdown, HTML)."""
+    from claimnet.baselines import baseline_probabilities
+    from claimnet.evaluation import compute_metrics
+    from claimnet.reporting import write_report
+
+    metrics, probs = evaluate_tagger(tagger, articles, output_dir, resamples=ev.bootstrap_resamples, seed=seed)
+    baselines = {}
+    if baseline_train:
+        label2id = {l: i for i, l in enumerate(tagger.labels)}
+        gold = [np.array([label2id[s.label] for s in a.sentences]) for a in articles]
+        for name, base_probs in baseline_probabilities(baseline_train, articles, tagger.labels, seed).items():
+            baselines[name] = compute_metrics(gold, base_probs, tagger.labels, resamples=0)
+        metrics["baselines"] = {n: {k: m[k] for k in ("macro_f1", "accuracy", "per_label")} for n, m in baselines.items()}
+    if previous:
+        from claimnet.reporting import comparison
+
+        metrics["compared_to"] = {"path": previous.get("_path"), "changes": comparison(metrics, previous)}
+    write_json(output_dir / "metrics.json", metrics)
+    write_report(output_dir, title, metrics, articles, probs, tagger.labels, baselines, previous,
+                 mistakes_per_label=ev.mistakes_per_label)
+    return metrics
+
+
+def read_previous(path: str | Path | None) -> dict | None:
+    """A previous metrics.json to compare against (``compare_to=``)."""
+    import json
+
+    if not path:
+        return None
+    p = Path(path)
+    if p.is_dir():
+        p = p / "metrics.json"
+    if not p.is_file():
+        raise ModelLoadError(f"compare_to: {p} does not exist; pass the path of a previous metrics.json")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"compare_to: {p} is not valid JSON ({exc.msg})") from None
+    if "macro_f1" not in data or "per_label" not in data:
+        raise ModelLoadError(f"compare_to: {p} is not a claimnet metrics.json (no macro_f1/per_label)")
+    data["_path"] = str(p)
+    return data
+
+
 def _use_cuda(setting: Any) -> bool:
     import torch
 
@@ -51,6 +100,22 @@ def _use_cuda(setting: Any) -> bool:
     if setting and not torch.cuda.is_available():
         raise ConfigError("trainer.use_cuda is true but torch sees no CUDA device. Use auto or false.")
     return bool(setting)
+
+
+def previous_run_metrics(output_dir: str | Path, run_dir: Path) -> dict[str, dict] | None:
+    """The dev/test metrics of the run ``outputs/latest`` pointed at before this one, if any."""
+    latest = Path(output_dir) / "latest"
+    if not latest.exists() or latest.resolve() == run_dir.resolve():
+        return None
+    found = {}
+    for split in ("dev", "test"):
+        path = latest / "eval" / split / "metrics.json"
+        if path.exists():
+            try:
+                found[split] = read_previous(path)
+            except ModelLoadError as exc:
+                log.warning("Not comparing with the previous run: %s", exc)
+    return found or None
 
 
 def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
@@ -79,6 +144,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
                 "pass run_dir=PATH of the interrupted run, or drop trainer.resume"
             )
         log.info("Resuming %s from %s", run_dir, checkpoint)
+    previous = previous_run_metrics(cfg.paths.output_dir, run_dir)
     point_latest(cfg.paths.output_dir, run_dir)
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
     write_json(run_dir / "versions.json", versions())
@@ -130,12 +196,12 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         "sentences_per_second": result.metrics.get("train_samples_per_second"),
     }
     log.info("Training took %.0f s; best dev macro-F1 %s", train_seconds, state.best_metric)
-    summary = build_export(trainer.model, tokenizer, run_dir, cfg, splits, training)
+    summary = build_export(trainer.model, tokenizer, run_dir, cfg, splits, training, previous)
     return summary
 
 
 def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[str, list[Article]],
-                 training: dict[str, Any]) -> dict[str, Any]:
+                 training: dict[str, Any], previous: dict[str, dict] | None = None) -> dict[str, Any]:
     """Export into a temporary folder, evaluate that export, write card and manifest, move into place."""
     from claimnet.exporters.huggingface import save_huggingface
     from claimnet.inference import ClaimTagger
@@ -170,8 +236,12 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
     tagger = ClaimTagger.load(tmp, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
     metrics = {}
     for split in ("dev", "test"):
-        metrics[split] = evaluate_tagger(tagger, splits[split], run_dir / "eval" / split,
-                                         resamples=ev.bootstrap_resamples, seed=cfg.seed)
+        metrics[split] = evaluate_split(
+            tagger, splits[split], run_dir / "eval" / split, ev, cfg.seed,
+            title=f"claimnet: {cfg.model.name} on {cfg.data.name} {split}",
+            baseline_train=splits["train"] if ev.baselines else None,
+            previous=previous.get(split) if previous else None,
+        )
     card = CardData(
         model_name=f"claimnet-{Path(cfg.model.name).name}",
         base_model=cfg.model.name,
@@ -212,7 +282,7 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
                | {"dev_macro_f1": metrics["dev"]["macro_f1"], "test_macro_f1": metrics["test"]["macro_f1"]})
     print(headline(metrics["dev"], "dev"))
     print(headline(metrics["test"], "test"))
-    print(f"Report: {run_dir / 'eval' / 'test' / 'metrics.json'}")
+    print(f"Report: {run_dir / 'eval' / 'test' / 'report.html'}")
     print(f"Export: {export_dir}")
     return summary
 
@@ -310,7 +380,19 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     ev = cfg.evaluation
     tagger = ClaimTagger.load(model_path, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
     articles = load_articles(cfg.data_path, tagger.labels)
-    metrics = evaluate_tagger(tagger, articles, cfg.output_dir, resamples=ev.bootstrap_resamples, seed=cfg.seed)
+    previous = read_previous(cfg.compare_to)
+    baseline_train = None
+    if ev.baselines:
+        baseline_train = load_articles(cfg.baseline_train_path, tagger.labels)
+    out = Path(cfg.output_dir)
+    metrics = evaluate_split(tagger, articles, out, ev, cfg.seed,
+                             title=f"claimnet: {model_path} on {Path(cfg.data_path).name}",
+                             baseline_train=baseline_train, previous=previous)
+    failures = check_gates(metrics, cfg.gates, previous)
+    metrics["gates"] = {"passed": not failures, "failures": failures}
+    write_json(out / "metrics.json", metrics)
     print(headline(metrics, Path(cfg.data_path).name))
-    print(f"Report: {Path(cfg.output_dir) / 'metrics.json'}")
+    print(f"Report: {out / 'report.html'}")
+    if failures:
+        raise GateFailure("\n".join(failures))
     return metrics

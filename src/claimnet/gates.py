@@ -1,0 +1,43 @@
+"""Evaluation gates for CI: minimum macro-F1, minimum F1 per label, largest allowed drop.
+
+A failed gate makes the evaluate script exit 1 after printing each failure with
+its measured and required values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from claimnet.errors import ConfigError
+
+
+def check_gates(
+    metrics: Mapping[str, Any], gates: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Return one line per failed gate (empty when all pass or none is set)."""
+    failures = []
+    minimum = gates.get("macro_f1")
+    if minimum is not None and metrics["macro_f1"] < minimum:
+        failures.append(f"gate gates.macro_f1 failed: macro-F1 {metrics['macro_f1']:.4f} < required {minimum}")
+    per_label = {k: v for k, v in (gates.get("per_label") or {}).items() if v is not None}
+    unknown = sorted(set(per_label) - set(metrics["per_label"]))
+    if unknown:
+        raise ConfigError(
+            f"gates.per_label names unknown label(s) {unknown}; the model's labels are {list(metrics['per_label'])}."
+        )
+    for label, required in per_label.items():
+        f1 = metrics["per_label"][label]["f1"]
+        if f1 < required:
+            failures.append(f"gate gates.per_label.{label} failed: {label} F1 {f1:.4f} < required {required}")
+    max_drop = gates.get("max_drop")
+    if max_drop is not None:
+        if previous is None:
+            raise ConfigError("gates.max_drop needs compare_to=PATH/metrics.json (the metrics to compare against).")
+        drop = previous["macro_f1"] - metrics["macro_f1"]
+        if drop > max_drop:
+            failures.append(
+                f"gate gates.max_drop failed: macro-F1 fell {drop:.4f} "
+                f"({previous['macro_f1']:.4f} -> {metrics['macro_f1']:.4f}) > allowed {max_drop}"
+            )
+    return failures
