@@ -35,6 +35,9 @@ evaluate: $(STAMP) ## Evaluate an export (ARGS="model_path=... data_path=...")
 export: $(STAMP) ## Export a run's best checkpoint (ARGS="run_dir=...")
 	$(PY) scripts/export.py $(ARGS)
 
+bench: $(STAMP) ## Benchmark against the standard HF recipe (ARGS="out=bench.json quick=true ...")
+	$(PY) scripts/benchmark.py $(ARGS)
+
 test: $(STAMP) ## Run the fast test suite
 	$(PY) -m pytest -m "not slow" $(ARGS)
 

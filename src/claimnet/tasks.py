@@ -396,3 +396,17 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if failures:
         raise GateFailure("\n".join(failures))
     return metrics
+
+
+def benchmark(cfg: DictConfig) -> dict[str, Any]:
+    """Run the speed benchmark (``make bench``); write the JSON report to ``out`` and print a table."""
+    from claimnet.benchmark import apply_quick, run_benchmark, table
+
+    if cfg.quick:
+        apply_quick(cfg)
+    validate_train_config(cfg)
+    report = run_benchmark(cfg)
+    write_json(cfg.out, report)
+    print(table(report))
+    print(f"Report: {cfg.out}")
+    return report
