@@ -34,7 +34,7 @@ def test_last_lines_are_headline_report_and_export(trained_run):
 
 
 def test_export_is_safe_and_checksummed(export_dir):
-    files = sorted(p.name for p in export_dir.rglob("*") if p.is_file())
+    files = sorted(p.relative_to(export_dir).as_posix() for p in export_dir.rglob("*") if p.is_file())
     assert {"model.safetensors", "config.json", "tokenizer.json", "claimnet.json", "README.md"} <= set(files)
     assert not [f for f in files if f.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt"))]
     manifest = json.loads((export_dir / "claimnet.json").read_text())
