@@ -216,6 +216,7 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None, backend
                   "agreement": 1.0})
     results["paths"]["pipeline"] = entry
     base = entry["sentences_per_s"]
+    path_labels: dict[str, list[str]] = {}
 
     for backend, precision in backends:
         entry = {}
@@ -230,6 +231,7 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None, backend
             results["paths"][f"{backend}-{precision}"] = {"error": str(exc)}
             continue
         labels = [s.label for article in tagged for s in article]
+        path_labels[tagger.backend_name] = labels
         entry.update({
             "sentences_per_s": round(n / seconds, 1),
             **_latencies(tagger.tag, texts),
@@ -237,6 +239,9 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None, backend
         })
         entry["speedup"] = round(entry["sentences_per_s"] / base, 2)
         results["paths"][tagger.backend_name] = entry
+    if {"onnx-int8", "onnx-fp32"} <= set(path_labels):
+        pairs = zip(path_labels["onnx-int8"], path_labels["onnx-fp32"])
+        results["int8_agreement_with_onnx_fp32"] = round(float(np.mean([a == b for a, b in pairs])), 4)
     eligible = {k: v for k, v in results["paths"].items() if k != "pipeline" and v.get("agreement", 0) >= 0.97}
     if eligible:
         best = max(eligible, key=lambda k: eligible[k]["sentences_per_s"])
@@ -254,6 +259,41 @@ def apply_quick(cfg) -> None:
             cfg.model = OmegaConf.load(value)
         else:
             OmegaConf.update(cfg, key, value, merge=False)
+
+
+COLD_START = {
+    "claimnet_onnx": (
+        "from claimnet import ClaimTagger\n"
+        "ClaimTagger.load(EXPORT).tag(TEXT)\n"
+    ),
+    "pipeline": (
+        "from transformers import pipeline\n"
+        "from claimnet.segmentation import segment\n"
+        "clf = pipeline('text-classification', model=EXPORT)\n"
+        "clf([TEXT[s:e] for s, e in segment(TEXT)], batch_size=32)\n"
+    ),
+}
+
+
+def cold_start(export_dir: Path, text: str, repeats: int = 3) -> dict[str, Any]:
+    """Process start to first tagged article, and the process's peak RSS, for each way of loading."""
+    import subprocess
+    import sys
+
+    results = {}
+    for name, body in COLD_START.items():
+        code = f"EXPORT = {str(export_dir)!r}\nTEXT = {text!r}\n" + body
+        times, peaks = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, usage = os.wait4(proc.pid, 0)
+            times.append(time.perf_counter() - started)
+            peaks.append(usage.ru_maxrss / 1024)
+            if status != 0:
+                raise RuntimeError(f"cold start of {name} failed: {proc.stderr.read().decode()[-500:]}")
+        results[name] = {"seconds": round(float(np.median(times)), 2), "peak_rss_mb": round(float(np.median(peaks)), 1)}
+    return results
 
 
 def run_benchmark(cfg) -> dict[str, Any]:
@@ -296,6 +336,11 @@ def run_benchmark(cfg) -> dict[str, Any]:
     if not cpu_has_fast_bf16() and not torch.cuda.is_available():
         backends.remove(("torch", "bf16"))
     report["tagging"] = tagging(export_dir, texts, threads, backends)
+    report["tagging"]["cold_start"] = cold_start(export_dir, texts[0], repeats=1 if cfg.quick else 3)
+    report["export_sizes_mb"] = {
+        p.relative_to(export_dir).as_posix(): round(p.stat().st_size / 1e6, 1)
+        for p in sorted(export_dir.rglob("*")) if p.suffix in (".safetensors", ".onnx")
+    }
     return report
 
 
@@ -317,4 +362,6 @@ def table(report: dict[str, Any]) -> str:
                      f"{r['peak_rss_mb']:>8.0f} {r['agreement']:>10.4f} {r.get('speedup', 1.0):>7.2f}x")
     if "best" in t:
         lines.append(f"  best: {t['best']} at {t['speedup']}x the pipeline, agreement {t['agreement']}")
+    for name, r in t.get("cold_start", {}).items():
+        lines.append(f"  cold start {name:<14} {r['seconds']:>6.2f} s to the first tagged article, peak RSS {r['peak_rss_mb']:.0f} MB")
     return "\n".join(lines)

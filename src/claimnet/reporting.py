@@ -220,8 +220,13 @@ def plot_calibration(probs: np.ndarray, gold: np.ndarray, path: Path, bins: int 
 def html_table(table: Table) -> str:
     header, rows = table
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _td(cell: str) -> str:
+    numeric = cell[:1].isdigit() or cell[:1] in "+-—"
+    return f'<td class="n">{escape(cell)}</td>' if numeric else f"<td>{_md_inline(escape(cell))}</td>"
 
 
 def _img(path: Path) -> str:
@@ -246,7 +251,7 @@ def article_view(articles: Sequence[Article], probs: Sequence[np.ndarray], label
                 f'{"✗ " if miss else ""}{escape(article.text[sent.start:sent.end])}</span>'
             )
         name = escape(str(article.metadata.get("title") or article.id))
-        blocks.append(f"<details><summary>{name} — {len(article.sentences)} sentences, {wrong} mistakes</summary>"
+        blocks.append(f"<details{' open' if not blocks else ''}><summary>{name} — {len(article.sentences)} sentences, {wrong} mistakes</summary>"
                       f"<p>{' '.join(spans)}</p></details>")
     legend = " ".join(
         f'<span class="s" style="background:{colour[l]}33;border-left:4px solid {colour[l]}">{escape(l)}</span>'
@@ -257,7 +262,7 @@ def article_view(articles: Sequence[Article], probs: Sequence[np.ndarray], label
 
 
 def render_html(title, metrics, baselines, compared, mistakes, images: Sequence[Path], articles_html: str) -> str:
-    sections = [f"<h1>{escape(title)}</h1>", f"<p>{_md_inline(headline_md(metrics))}</p>",
+    sections = [f"<h1>{escape(title)}</h1>", f"<p>{_md_inline(escape(headline_md(metrics)))}</p>",
                 "<h2>Per label</h2>", html_table(per_label_table(metrics)),
                 "<h2>Confusion matrix</h2>", html_table(confusion_table(metrics)),
                 '<div class="pics">' + "".join(_img(p) for p in images) + "</div>"]
@@ -269,13 +274,13 @@ def render_html(title, metrics, baselines, compared, mistakes, images: Sequence[
         sections.append("<h2>Most confident mistakes</h2>")
         for label, items in mistakes.items():
             rows = [[m["predicted"], f"{m['confidence']:.2f}", m["article_id"],
-                     " ".join(f"{m['before']} »{m['sentence']}« {m['after']}".split())] for m in items]
+                     " ".join(f"{m['before']} **{m['sentence']}** {m['after']}".split())] for m in items]
             sections += [f"<h3>gold {escape(label)}</h3>",
                          html_table((["predicted", "confidence", "article", "sentence in context"], rows))]
     sections += ["<h2>Articles</h2>", articles_html]
     style = ("body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}"
              "table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-             "text-align:right}td:first-child,th:first-child{text-align:left}.pics img{max-width:48%;margin-right:1%}"
+             "text-align:left;vertical-align:top}td.n{text-align:right;white-space:nowrap}.pics img{max-width:48%;margin-right:1%}"
              ".s{padding:1px 3px;margin:1px;line-height:1.9;border-radius:2px}.miss{outline:2px solid #d33}"
              "details{margin:.3rem 0}summary{cursor:pointer}")
     return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
@@ -283,9 +288,10 @@ def render_html(title, metrics, baselines, compared, mistakes, images: Sequence[
 
 
 def _md_inline(text: str) -> str:
+    """Escaped text with **bold** turned into <b>; ``text`` must already be HTML-escaped."""
     import re
 
-    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(text))
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
 
 
 # ---------------------------------------------------------------- the folder
