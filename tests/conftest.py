@@ -23,6 +23,12 @@ os.environ.setdefault("CLAIMNET_ROOT", str(ROOT))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _outputs_outside_the_repository(tmp_path_factory):
+    """Scripts run by tests write their Hydra folders into a temporary place, not ./outputs."""
+    os.environ["CLAIMNET_OUTPUT_DIR"] = str(tmp_path_factory.mktemp("claimnet-outputs"))
+
+
 def compose(config_name: str = "train", overrides: list[str] | None = None):
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir

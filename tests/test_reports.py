@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from claimnet.baselines import baseline_probabilities
+from claimnet.baselines import Baselines
 from claimnet.data import load_articles
 from claimnet.errors import ConfigError
 from claimnet.gates import check_gates
@@ -46,7 +46,7 @@ def test_comparison_marks_changes_inside_or_outside_the_interval():
 def test_tfidf_baseline_beats_majority_and_keeps_label_order():
     train = load_articles(DATA_DIR / "train.jsonl", LABELS)[:120]
     dev = load_articles(DATA_DIR / "dev.jsonl", LABELS)[:10]
-    probs = baseline_probabilities(train, dev, LABELS)
+    probs = Baselines(train, LABELS).probabilities(dev)
     assert [len(p) for p in probs["tfidf_logreg"]] == [len(a.sentences) for a in dev]
     gold = np.concatenate([[LABELS.index(s.label) for s in a.sentences] for a in dev])
     acc = {n: (np.concatenate(p).argmax(1) == gold).mean() for n, p in probs.items()}

@@ -25,31 +25,31 @@ def _sentences(articles: Sequence[Article]) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def baseline_probabilities(
-    train: Sequence[Article], articles: Sequence[Article], labels: Sequence[str], seed: int = 0
-) -> dict[str, list[np.ndarray]]:
-    """Per-article probability arrays of each baseline, columns in ``labels`` order."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+class Baselines:
+    """Both baselines, fitted once on training articles, then applied to any number of splits."""
 
-    labels = list(labels)
-    train_texts, train_labels = _sentences(train)
-    sizes = [len(a.sentences) for a in articles]
-    texts, _ = _sentences(articles)
-    split_at = np.cumsum(sizes)[:-1]
+    def __init__(self, train: Sequence[Article], labels: Sequence[str], seed: int = 0) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
 
-    majority = Counter(train_labels).most_common(1)[0][0]
-    one_hot = np.zeros((len(texts), len(labels)), dtype=np.float32)
-    one_hot[:, labels.index(majority)] = 1.0
+        self.labels = list(labels)
+        texts, train_labels = _sentences(train)
+        self.majority = Counter(train_labels).most_common(1)[0][0]
+        self.tfidf = make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed),
+        )
+        self.tfidf.fit(texts, train_labels)
 
-    model = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True),
-        LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed),
-    )
-    model.fit(train_texts, train_labels)
-    probs = np.zeros((len(texts), len(labels)), dtype=np.float32)
-    fitted = model.predict_proba(texts)
-    for j, label in enumerate(model.classes_):
-        probs[:, labels.index(label)] = fitted[:, j]
-    return {"majority": np.split(one_hot, split_at), "tfidf_logreg": np.split(probs, split_at)}
+    def probabilities(self, articles: Sequence[Article]) -> dict[str, list[np.ndarray]]:
+        """Per-article probability arrays of each baseline, columns in label order."""
+        texts, _ = _sentences(articles)
+        split_at = np.cumsum([len(a.sentences) for a in articles])[:-1]
+        one_hot = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        one_hot[:, self.labels.index(self.majority)] = 1.0
+        probs = np.zeros_like(one_hot)
+        fitted = self.tfidf.predict_proba(texts)
+        for j, label in enumerate(self.tfidf.classes_):
+            probs[:, self.labels.index(label)] = fitted[:, j]
+        return {"majority": np.split(one_hot, split_at), "tfidf_logreg": np.split(probs, split_at)}

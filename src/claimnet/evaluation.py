@@ -143,12 +143,10 @@ def evaluate_tagger(
 ) -> tuple[dict[str, Any], list[np.ndarray]]:
     """Score a loaded ``ClaimTagger`` on gold-segmented articles.
 
-    Returns the metrics and the per-article probabilities.
-    Writes ``metrics.json`` and ``predictions.jsonl`` (per sentence: article id,
+    Returns the metrics and the per-article probabilities, and writes
+    ``predictions.jsonl`` (per sentence: article id,
     offsets, gold, predicted and all label probabilities) into ``output_dir``.
     """
-    from claimnet.runs import write_json
-
     labels = tagger.labels
     label2id = {l: i for i, l in enumerate(labels)}
     texts = [a.text for a in articles]
@@ -159,7 +157,6 @@ def evaluate_tagger(
     metrics["model"] = {"path": str(tagger.export_dir), "backend": tagger.backend_name}
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "metrics.json", metrics)
     with open(out / "predictions.jsonl", "w", encoding="utf-8") as fh:
         for article, article_probs in zip(articles, probs):
             for sent, p in zip(article.sentences, article_probs):

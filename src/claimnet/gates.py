@@ -12,28 +12,39 @@ from typing import Any
 from claimnet.errors import ConfigError
 
 
+def _per_label(gates: Mapping[str, Any]) -> dict[str, float]:
+    return {k: v for k, v in (gates.get("per_label") or {}).items() if v is not None}
+
+
+def validate_gates(gates: Mapping[str, Any], labels: list[str], has_previous: bool) -> None:
+    """Reject gate settings that cannot be checked, before any work is done."""
+    values = {f"gates.{k}": gates.get(k) for k in ("macro_f1", "max_drop")}
+    values.update({f"gates.per_label.{k}": v for k, v in _per_label(gates).items()})
+    for key, value in values.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ConfigError(f"{key} must be a number or null. Got {value!r} instead.")
+    unknown = sorted(set(_per_label(gates)) - set(labels))
+    if unknown:
+        raise ConfigError(f"gates.per_label names unknown label(s) {unknown}; the model's labels are {labels}.")
+    if gates.get("max_drop") is not None and not has_previous:
+        raise ConfigError("gates.max_drop needs compare_to=PATH/metrics.json (the metrics to compare against).")
+
+
 def check_gates(
     metrics: Mapping[str, Any], gates: Mapping[str, Any], previous: Mapping[str, Any] | None = None
 ) -> list[str]:
     """Return one line per failed gate (empty when all pass or none is set)."""
+    validate_gates(gates, list(metrics["per_label"]), previous is not None)
     failures = []
     minimum = gates.get("macro_f1")
     if minimum is not None and metrics["macro_f1"] < minimum:
         failures.append(f"gate gates.macro_f1 failed: macro-F1 {metrics['macro_f1']:.4f} < required {minimum}")
-    per_label = {k: v for k, v in (gates.get("per_label") or {}).items() if v is not None}
-    unknown = sorted(set(per_label) - set(metrics["per_label"]))
-    if unknown:
-        raise ConfigError(
-            f"gates.per_label names unknown label(s) {unknown}; the model's labels are {list(metrics['per_label'])}."
-        )
-    for label, required in per_label.items():
+    for label, required in _per_label(gates).items():
         f1 = metrics["per_label"][label]["f1"]
         if f1 < required:
             failures.append(f"gate gates.per_label.{label} failed: {label} F1 {f1:.4f} < required {required}")
     max_drop = gates.get("max_drop")
     if max_drop is not None:
-        if previous is None:
-            raise ConfigError("gates.max_drop needs compare_to=PATH/metrics.json (the metrics to compare against).")
         drop = previous["macro_f1"] - metrics["macro_f1"]
         if drop > max_drop:
             failures.append(

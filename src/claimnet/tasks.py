@@ -12,16 +12,16 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 from typing import Any
 
+import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from claimnet.config import validate_train_config, check_choice, check_number
+from claimnet.config import check_choice, check_number, validate_train_config
 from claimnet.data import Article, label_counts, load_articles, summarize
 from claimnet.errors import ConfigError, GateFailure, ModelLoadError
 from claimnet.evaluation import evaluate_tagger, headline
-from claimnet.gates import check_gates
+from claimnet.gates import check_gates, validate_gates
 from claimnet.labels import LabelSet
 from claimnet.runs import point_latest, versions, write_json
 
@@ -47,26 +47,31 @@ def load_splits(data_cfg: DictConfig, labels: LabelSet, names=("train", "dev", "
 
 
 def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: DictConfig, seed: int, title: str,
-                   baseline_train: list[Article] | None = None, previous: dict | None = None) -> dict[str, Any]:
-    """Score an export on articles and write the whole report folder (metrics, pictures, Markdown, HTML)."""
-    from claimnet.baselines import baseline_probabilities
+                   baselines=None, previous: dict | None = None, gates: DictConfig | None = None) -> dict[str, Any]:
+    """Score an export on articles and write the report folder (metrics, predictions, pictures, Markdown, HTML).
+
+    ``baselines`` is a fitted :class:`claimnet.baselines.Baselines`; ``gates``,
+    when given, are checked and their outcome recorded in ``metrics.json``.
+    """
     from claimnet.evaluation import compute_metrics
-    from claimnet.reporting import write_report
+    from claimnet.reporting import comparison, write_report
 
     metrics, probs = evaluate_tagger(tagger, articles, output_dir, resamples=ev.bootstrap_resamples, seed=seed)
-    baselines = {}
-    if baseline_train:
+    baseline_metrics = {}
+    if baselines is not None:
         label2id = {l: i for i, l in enumerate(tagger.labels)}
         gold = [np.array([label2id[s.label] for s in a.sentences]) for a in articles]
-        for name, base_probs in baseline_probabilities(baseline_train, articles, tagger.labels, seed).items():
-            baselines[name] = compute_metrics(gold, base_probs, tagger.labels, resamples=0)
-        metrics["baselines"] = {n: {k: m[k] for k in ("macro_f1", "accuracy", "per_label")} for n, m in baselines.items()}
+        for name, base_probs in baselines.probabilities(articles).items():
+            baseline_metrics[name] = compute_metrics(gold, base_probs, tagger.labels, resamples=0)
+        metrics["baselines"] = {n: {k: m[k] for k in ("macro_f1", "accuracy", "per_label")}
+                                for n, m in baseline_metrics.items()}
     if previous:
-        from claimnet.reporting import comparison
-
         metrics["compared_to"] = {"path": previous.get("_path"), "changes": comparison(metrics, previous)}
+    if gates is not None:
+        failures = check_gates(metrics, gates, previous)
+        metrics["gates"] = {"passed": not failures, "failures": failures}
     write_json(output_dir / "metrics.json", metrics)
-    write_report(output_dir, title, metrics, articles, probs, tagger.labels, baselines, previous,
+    write_report(output_dir, title, metrics, articles, probs, tagger.labels, baseline_metrics, previous,
                  mistakes_per_label=ev.mistakes_per_label)
     return metrics
 
@@ -203,6 +208,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
 def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[str, list[Article]],
                  training: dict[str, Any], previous: dict[str, dict] | None = None) -> dict[str, Any]:
     """Export into a temporary folder, evaluate that export, write card and manifest, move into place."""
+    from claimnet.baselines import Baselines
     from claimnet.exporters.huggingface import save_huggingface
     from claimnet.inference import ClaimTagger
     from claimnet.manifest import write_manifest
@@ -234,13 +240,13 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
     write_manifest(tmp, fields)
     ev = cfg.evaluation
     tagger = ClaimTagger.load(tmp, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
+    baselines = Baselines(splits["train"], labels, cfg.seed) if ev.baselines else None
     metrics = {}
     for split in ("dev", "test"):
         metrics[split] = evaluate_split(
             tagger, splits[split], run_dir / "eval" / split, ev, cfg.seed,
             title=f"claimnet: {cfg.model.name} on {cfg.data.name} {split}",
-            baseline_train=splits["train"] if ev.baselines else None,
-            previous=previous.get(split) if previous else None,
+            baselines=baselines, previous=previous.get(split) if previous else None,
         )
     card = CardData(
         model_name=f"claimnet-{Path(cfg.model.name).name}",
@@ -381,20 +387,20 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     tagger = ClaimTagger.load(model_path, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
     articles = load_articles(cfg.data_path, tagger.labels)
     previous = read_previous(cfg.compare_to)
-    baseline_train = None
+    validate_gates(cfg.gates, tagger.labels, previous is not None)
+    baselines = None
     if ev.baselines:
-        baseline_train = load_articles(cfg.baseline_train_path, tagger.labels)
+        from claimnet.baselines import Baselines
+
+        baselines = Baselines(load_articles(cfg.baseline_train_path, tagger.labels), tagger.labels, cfg.seed)
     out = Path(cfg.output_dir)
     metrics = evaluate_split(tagger, articles, out, ev, cfg.seed,
                              title=f"claimnet: {model_path} on {Path(cfg.data_path).name}",
-                             baseline_train=baseline_train, previous=previous)
-    failures = check_gates(metrics, cfg.gates, previous)
-    metrics["gates"] = {"passed": not failures, "failures": failures}
-    write_json(out / "metrics.json", metrics)
+                             baselines=baselines, previous=previous, gates=cfg.gates)
     print(headline(metrics, Path(cfg.data_path).name))
     print(f"Report: {out / 'report.html'}")
-    if failures:
-        raise GateFailure("\n".join(failures))
+    if metrics["gates"]["failures"]:
+        raise GateFailure("\n".join(metrics["gates"]["failures"]))
     return metrics
 
 

@@ -20,23 +20,19 @@ INT8_FILE = "onnx/model.int8.onnx"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
-class _LogitsOnly:
-    """Wraps a sequence classifier so the graph has named inputs and one ``logits`` output."""
+def _logits_only(model):
+    """Wrap a sequence classifier so the graph has three named inputs and one ``logits`` output."""
+    import torch
 
-    def __new__(cls, model):
-        import torch
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
 
-        class Wrapper(torch.nn.Module):
-            def __init__(self, inner):
-                super().__init__()
-                self.inner = inner
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
 
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                return self.inner(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).logits
-
-        return Wrapper(model)
+    return LogitsOnly(model).eval()
 
 
 def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
@@ -53,7 +49,7 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     was_training = model.training
     model = model.float().eval().cpu()
-    wrapped = _LogitsOnly(model).eval()
+    wrapped = _logits_only(model)
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(1000, 2000, (2, 11), generator=generator)
     inputs = {
