@@ -40,3 +40,24 @@ def test_overlong_paragraph_is_cut_at_white_space_and_covered():
     # every non-space character belongs to exactly one sentence
     assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
     assert pieces.count(sentence.strip()) >= 1990
+
+
+def test_span_search_matches_pysbd_char_spans():
+    import pysbd
+
+    from claimnet.segmentation import _pysbd_spans
+
+    reference = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    ours = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    paragraphs = [
+        "Yes. Yes. Yes.  He said no.\tNo. Yes.",
+        "Dr. Smith arrived at 5 p.m. on Jan. 3. He left.   ",
+        "“Quoted.” Then more... And (a parenthesis.) Done!? Ok",
+        "  leading space. trailing space.  ",
+    ]
+    for split in ("dev", "test"):
+        for article in load_articles(DATA_DIR / f"{split}.jsonl", LABELS):
+            paragraphs.extend(line for line in article.text.split("\n") if line.strip())
+    for paragraph in paragraphs:
+        expected = [(span.start, span.end) for span in reference.segment(paragraph)]
+        assert _pysbd_spans(ours, paragraph) == expected, paragraph
