@@ -64,7 +64,7 @@ def test_training_run_writes_the_report_folder(trained_run):
                     "### Most confident mistakes"):
         assert section in md, section
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 2 and "<h2>Articles</h2>" in html
+    assert html.count("data:image/png;base64,") == 2 and ">Articles</h2>" in html
     assert 'src="http' not in html and "<script" not in html
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"majority", "tfidf_logreg"} == set(metrics["baselines"])

@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--input", default="text", choices=["text", "jsonl"],
                      help="text: each file is one article; jsonl: one article per line with a 'text' field")
     tag.add_argument("--format", default="text", choices=["text", "json", "jsonl", "html"])
-    tag.add_argument("--batch-size", type=int, default=64)
+    tag.add_argument("--batch-size", type=int, default=None, help="sentences per batch (default: per backend)")
     tag.add_argument("--threads", type=int, default=None, help="intra-op threads (default: the runtime's)")
     tag.set_defaults(func=tag_command)
     return parser

@@ -277,7 +277,7 @@ def render_html(title, metrics, baselines, compared, mistakes, images: Sequence[
                      " ".join(f"{m['before']} **{m['sentence']}** {m['after']}".split())] for m in items]
             sections += [f"<h3>gold {escape(label)}</h3>",
                          html_table((["predicted", "confidence", "article", "sentence in context"], rows))]
-    sections += ["<h2>Articles</h2>", articles_html]
+    sections += ['<h2 id="articles">Articles</h2>', articles_html]
     style = ("body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}"
              "table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
              "text-align:left;vertical-align:top}td.n{text-align:right;white-space:nowrap}.pics img{max-width:48%;margin-right:1%}"
