@@ -212,8 +212,7 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
     from claimnet.exporters.huggingface import save_huggingface
     from claimnet.inference import ClaimTagger
     from claimnet.manifest import write_manifest
-    from claimnet.model_card import CardData, write_card
-    from claimnet.runs import cpu_name
+    from claimnet.model_card import write_card
     from claimnet.segmentation import SEGMENTATION_SETTINGS
 
     labels = list(cfg.data.labels)
@@ -248,26 +247,7 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
             title=f"claimnet: {cfg.model.name} on {cfg.data.name} {split}",
             baselines=baselines, previous=previous.get(split) if previous else None,
         )
-    card = CardData(
-        model_name=f"claimnet-{Path(cfg.model.name).name}",
-        base_model=cfg.model.name,
-        base_license=cfg.model.license,
-        labels=labels,
-        label_descriptions=dict(cfg.data.get("label_descriptions") or {}),
-        dataset=cfg.data.name,
-        dataset_version=str(cfg.data.version),
-        data_license=cfg.data.license,
-        train_counts=dict(label_counts(splits["train"])),
-        context_window=int(cfg.model.context_window),
-        max_length=int(cfg.model.max_length),
-        recipe={k: cfg.trainer[k] for k in ("learning_rate", "batch_size", "epochs", "class_weights")}
-        | {"precision": training.get("precision"), "seed": cfg.seed},
-        train_seconds=training.get("seconds"),
-        hardware=cpu_name(),
-        metrics=metrics,
-        file_sizes={p.relative_to(tmp).as_posix(): p.stat().st_size for p in tmp.rglob("*") if p.is_file()},
-        int8=fields.get("int8"),
-    )
+    card = card_data(cfg, splits, training, metrics, tmp, fields.get("int8"))
     write_card(card, tmp)
     fields["metrics"] = {
         split: {k: m[k] for k in ("macro_f1", "accuracy", "per_label", "intervals") if k in m}
@@ -291,6 +271,35 @@ def build_export(model, tokenizer, run_dir: Path, cfg: DictConfig, splits: dict[
     print(f"Report: {run_dir / 'eval' / 'test' / 'report.html'}")
     print(f"Export: {export_dir}")
     return summary
+
+
+def card_data(cfg: DictConfig, splits: dict[str, list[Article]], training: dict[str, Any],
+              metrics: dict[str, dict], export_dir: Path, int8: dict[str, Any] | None):
+    """The model card's facts, from the run's config, data, training and evaluation."""
+    from claimnet.model_card import CardData
+    from claimnet.runs import cpu_name
+
+    return CardData(
+        model_name=f"claimnet-{Path(cfg.model.name).name}",
+        base_model=cfg.model.name,
+        base_license=cfg.model.license,
+        labels=list(cfg.data.labels),
+        label_descriptions=dict(cfg.data.get("label_descriptions") or {}),
+        dataset=cfg.data.name,
+        dataset_version=str(cfg.data.version),
+        data_license=cfg.data.license,
+        train_counts=dict(label_counts(splits["train"])),
+        context_window=int(cfg.model.context_window),
+        max_length=int(cfg.model.max_length),
+        recipe={k: cfg.trainer[k] for k in ("learning_rate", "batch_size", "epochs", "class_weights")}
+        | {"precision": training.get("precision"), "seed": cfg.seed},
+        train_seconds=training.get("seconds"),
+        hardware=cpu_name(),
+        metrics=metrics,
+        file_sizes={p.relative_to(export_dir).as_posix(): p.stat().st_size
+                    for p in export_dir.rglob("*") if p.is_file()},
+        int8=int8,
+    )
 
 
 def export_onnx_formats(model, export_dir: Path, cfg: DictConfig, dev: list[Article],
