@@ -26,8 +26,14 @@ class TorchBackend:
     name = "torch"
 
     def __init__(self, export_dir: str | Path, precision: str, num_threads: int | None) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification
+        try:
+            import torch
+            from transformers import AutoModelForSequenceClassification
+        except ImportError:
+            raise ConfigError(
+                "backend 'torch' needs torch and transformers, which the base install leaves out: "
+                "pip install 'claimnet[train]', or use backend='onnx'."
+            ) from None
 
         from claimnet.precision import resolve_precision
 
