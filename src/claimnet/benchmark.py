@@ -351,7 +351,7 @@ def run_benchmark(cfg) -> dict[str, Any]:
 
 def table(report: dict[str, Any]) -> str:
     lines = ["training                                   s    sent/s   tokens/s  peak MB  dev F1"]
-    for key, r in report["training"]["runs"].items():
+    for r in report["training"]["runs"].values():
         lines.append(f"  {r['name'][:38]:<38} {r['seconds']:>6.0f} {r['sentences_per_s']:>9.1f} "
                      f"{r['real_tokens_per_s']:>10.0f} {r['peak_rss_mb']:>8.0f}  {r['dev_macro_f1']:.3f}")
     lines.append(f"  speedup (b)/(a): {report['training']['speedup']}x sentences/s")

@@ -57,12 +57,11 @@ def _documents(files: Sequence[str], input_format: str) -> Iterator[tuple[str, s
             yield str(record.get("id", f"{name}:{lineno}")), record["text"]
 
 
-PALETTE = ("#fde2a7", "#f8c4d8", "#bfe3c0", "#d9dde3", "#c9daf8", "#e8d3f5", "#f4d6b8", "#cdeee9")
-
-
 def html_page(docs: list[tuple[str, str]], results, labels: Sequence[str]) -> str:
     """One self-contained page: sentences in their label's colour, probabilities on hover."""
-    colour = {l: PALETTE[i % len(PALETTE)] for i, l in enumerate(labels)}
+    from claimnet.reporting import PALETTE
+
+    colour = {l: PALETTE[i % len(PALETTE)] + "66" for i, l in enumerate(labels)}
     legend = " ".join(f'<span class="s" style="background:{colour[l]}">{escape(l)}</span>' for l in labels)
     parts = []
     for (doc_id, text), tagged in zip(docs, results):

@@ -16,7 +16,7 @@ import os
 import platform
 import sys
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ PACKAGES = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def run_dir_for(output_dir: str, run_dir: str | None, resume: bool) -> str:
     """Where a training run writes: the given folder, the latest run (when resuming), or a new one."""
     if run_dir not in (None, "", "None", "null"):
