@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
@@ -18,8 +17,6 @@ from omegaconf.errors import OmegaConfBaseException
 
 from claimnet.errors import ClaimnetError
 from claimnet.runs import run_dir_for
-
-CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "configs")
 
 if not OmegaConf.has_resolver("claimnet_run_dir"):
     OmegaConf.register_new_resolver("claimnet_run_dir", run_dir_for)

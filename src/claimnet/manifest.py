@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from claimnet.errors import ModelLoadError
+from claimnet.runs import write_json
 
 MANIFEST_NAME = "claimnet.json"
 FORMAT_VERSION = 1
@@ -44,9 +44,7 @@ def write_manifest(export_dir: str | Path, fields: Mapping[str, Any]) -> dict[st
     root = Path(export_dir)
     manifest = {"format_version": FORMAT_VERSION, **fields}
     manifest["files"] = {name: sha256_file(root / name) for name in export_files(root)}
-    tmp = root / (MANIFEST_NAME + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, root / MANIFEST_NAME)
+    write_json(root / MANIFEST_NAME, manifest)
     return manifest
 
 
