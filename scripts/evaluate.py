@@ -1,4 +1,4 @@
-"""`make evaluate`: compose configs/evaluate.yaml with key=value overrides and run claimnet.tasks.evaluate."""
+"""`make evaluate`: compose configs/evaluate.yaml with key=value overrides and run claimnet.tasks.evaluate.evaluate."""
 
 import os
 from pathlib import Path
@@ -8,13 +8,13 @@ os.environ.setdefault("CLAIMNET_ROOT", str(Path(__file__).resolve().parents[1]))
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from claimnet import tasks  # noqa: E402
-from claimnet.entry import exit_with, run  # noqa: E402
+from claimnet.tasks.evaluate import evaluate  # noqa: E402
+from claimnet.tasks.entry import exit_with, run  # noqa: E402
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="evaluate")
 def main(cfg: DictConfig):
-    return run(tasks.evaluate, cfg)
+    return run(evaluate, cfg)
 
 
 if __name__ == "__main__":

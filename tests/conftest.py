@@ -34,7 +34,7 @@ def compose(config_name: str = "train", overrides: list[str] | None = None):
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    import claimnet.entry  # noqa: F401  (registers the resolvers)
+    import claimnet.tasks.entry  # noqa: F401  (registers the resolvers)
 
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):

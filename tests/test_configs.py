@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from claimnet.config import validate_train_config
+from claimnet.training.config import validate_train_config
 from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
-from claimnet.training import class_weights
+from claimnet.training.class_weights import class_weights
 from conftest import CONFIG_DIR, LABELS, compose
 
 GROUPS = {g: sorted(p.stem for p in (Path(CONFIG_DIR) / g).glob("*.yaml")) for g in ("model", "trainer", "logger", "data")}
@@ -50,7 +50,7 @@ def test_evaluate_and_export_configs_compose():
         ("trainer.class_weights=inverse", r"trainer.class_weights must be one of \['none', 'balanced', 'sqrt'\] or a mapping"),
         ("trainer.eval_strategy=never", r"trainer.eval_strategy must be one of \['epoch', 'steps'\]"),
         ("evaluation.backend=tensorflow", r"evaluation.backend must be one of \['auto', 'onnx', 'torch'\]"),
-        ("trainer.batch_size=0", r"trainer.batch_size must be an int in the range \[1, inf\]"),
+        ("trainer.per_device_train_batch_size=0", r"trainer.per_device_train_batch_size must be an int in the range \[1, inf\]"),
     ],
 )
 def test_bad_values_name_key_and_allowed_values(override, message):
@@ -60,7 +60,7 @@ def test_bad_values_name_key_and_allowed_values(override, message):
 
 def test_class_weights():
     counts = {"attribution": 400, "hedge": 25, "claim": 400, "background": 100}
-    labels = LABELS
+    labels = LabelSet.from_names(LABELS)
     assert class_weights(counts, labels, "none") is None
     balanced = class_weights(counts, labels, "balanced")
     assert balanced[1] == pytest.approx(925 / (4 * 25))

@@ -1,11 +1,11 @@
 """claimnet: tag each sentence of a news article as claim, attribution, hedge or background.
 
 Importing claimnet loads no torch, transformers or Hydra: the runtime
-(``ClaimTagger``) needs only the base install.
+(``ClaimTagger``, in :mod:`claimnet.runtime`) needs only the base install.
 """
 
 from claimnet.errors import ClaimnetError, ConfigError, DataError, ModelLoadError
-from claimnet.inference import ClaimTagger, TaggedSentence
+from claimnet.runtime.tagger import ClaimTagger, TaggedSentence
 
 __version__ = "0.1.0"
 __all__ = ["ClaimTagger", "TaggedSentence", "ClaimnetError", "ConfigError", "DataError", "ModelLoadError"]

@@ -51,6 +51,10 @@ class LabelSet:
     def label2id(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.names)}
 
-    def ids(self, names: Sequence[str]) -> list[int]:
+    def __getitem__(self, index: int) -> str:
+        return self.names[index]
+
+    def encode(self, names: Sequence[str]) -> list[int]:
+        """Label names to ids (the model's output positions)."""
         lookup = self.label2id
         return [lookup[n] for n in names]

@@ -1,0 +1,37 @@
+"""The ``claimnet`` command: one module per subcommand (``claimnet tag``; ``data`` and ``serve`` come here).
+
+Runs on the base install (no torch, transformers or Hydra needed with an ONNX
+export). Exit codes: 0 done, 1 a check the user asked for failed, 2 a problem
+the user must fix (message on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from claimnet.cli import tag
+from claimnet.errors import ClaimnetError
+
+SUBCOMMANDS = (tag,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claimnet", description="Tag each sentence of a news article as claim, attribution, hedge or background.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in SUBCOMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ClaimnetError as exc:
+        print(f"claimnet: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""Evaluation: metrics, baselines, gates, reports, and the speed measurements of the benchmark."""

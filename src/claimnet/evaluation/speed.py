@@ -1,0 +1,200 @@
+"""Speed measurements for the benchmark: memory, tagging throughput and latency, cold start.
+
+Peak RSS is sampled per phase from ``/proc/self/status``; cold start runs in a
+child process that reports its own high-water mark. Each tagging path is fed
+the same raw texts, segmentation included, and compared with
+``transformers.pipeline`` on the same inputs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from claimnet.runtime.encoding import SentenceEncoder, context_pairs
+from claimnet.runtime.tagger import ClaimTagger
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def peak_rss(result: dict[str, Any], interval: float = 0.05):
+    """Record the peak resident memory (MB) seen while the block runs into ``result['peak_rss_mb']``."""
+    peak = [rss_mb()]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(interval):
+            peak[0] = max(peak[0], rss_mb())
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        result["peak_rss_mb"] = round(max(peak[0], rss_mb()), 1)
+
+
+def real_tokens(export_dir: Path, articles, window: int, max_length: int) -> int:
+    """How many tokens (no padding) the encoder makes of these articles' sentences."""
+    encoder = SentenceEncoder.from_dir(export_dir, max_length)
+    return sum(len(e["input_ids"]) for a in articles for e in encoder.encode(context_pairs(a.sentence_texts(), window)))
+
+
+def segmentation_speed(texts: Sequence[str]) -> dict[str, Any]:
+    """claimnet's segmenter against plain pysbd on the same paragraphs (same sentences, in one process)."""
+    import pysbd
+
+    from claimnet.runtime.segmentation import segment
+
+    plain_segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+    def plain(text: str) -> int:
+        return sum(len(plain_segmenter.segment(line)) for line in text.split("\n") if line.strip())
+
+    timed = {}
+    for name, fn in (("pysbd", plain), ("claimnet", lambda t: len(segment(t)))):
+        fn(texts[0])  # warm-up
+        started = time.perf_counter()
+        n = sum(fn(t) for t in texts)
+        timed[name] = (n, time.perf_counter() - started)
+    n, seconds = timed["claimnet"]
+    return {"sentences_per_s": round(n / seconds, 1), "seconds": round(seconds, 3),
+            "pysbd_sentences_per_s": round(timed["pysbd"][0] / timed["pysbd"][1], 1),
+            "speedup_vs_pysbd": round(timed["pysbd"][1] / seconds, 2)}
+
+
+def _latencies(fn: Callable[[str], Any], texts: Sequence[str]) -> dict[str, float]:
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        fn(text)
+        times.append(time.perf_counter() - started)
+    return {"p50_ms": round(float(np.percentile(times, 50)) * 1000, 2),
+            "p95_ms": round(float(np.percentile(times, 95)) * 1000, 2)}
+
+
+def tagging(export_dir: Path, texts: Sequence[str], threads: int | None, backends: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Sentences/s, latency and agreement of each tagging path on raw article texts."""
+    from transformers import pipeline
+
+    reference_tagger = ClaimTagger.load(export_dir, backend="onnx", precision="fp32")
+    manifest_window = reference_tagger.context_window
+    segment = reference_tagger.segment
+    spans = [segment(t) for t in texts]
+    n = sum(len(s) for s in spans)
+    results: dict[str, Any] = {"articles": len(texts), "sentences": n, "segmentation": segmentation_speed(texts),
+                               "paths": {}}
+
+    # (a) transformers.pipeline, fed what claimnet feeds the model
+    entry: dict[str, Any] = {}
+    with peak_rss(entry):
+        clf = pipeline("text-classification", model=str(export_dir), device=-1)
+
+        def pipeline_tag(text_list):
+            inputs = []
+            for text in text_list:
+                sents = [text[s:e] for s, e in segment(text)]
+                for target, context in context_pairs(sents, manifest_window):
+                    inputs.append({"text": target, "text_pair": context} if context else target)
+            return [r["label"] for r in clf(inputs, batch_size=32, truncation=True)]
+
+        pipeline_tag(texts[:1])  # warm-up
+        started = time.perf_counter()
+        reference = pipeline_tag(texts)
+        seconds = time.perf_counter() - started
+    entry.update({"sentences_per_s": round(n / seconds, 1), **_latencies(lambda t: pipeline_tag([t]), texts),
+                  "agreement": 1.0})
+    results["paths"]["pipeline"] = entry
+    base = entry["sentences_per_s"]
+    path_labels: dict[str, list[str]] = {}
+
+    for backend, precision in backends:
+        entry = {}
+        try:
+            with peak_rss(entry):
+                tagger = ClaimTagger.load(export_dir, backend=backend, precision=precision, num_threads=threads)
+                tagger.tag_many(texts[:1])  # warm-up
+                started = time.perf_counter()
+                tagged = tagger.tag_many(texts)
+                seconds = time.perf_counter() - started
+        except Exception as exc:  # reported in the JSON; the benchmark task then fails
+            results["paths"][f"{backend}-{precision}"] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        labels = [s.label for article in tagged for s in article]
+        path_labels[tagger.backend_name] = labels
+        entry.update({
+            "sentences_per_s": round(n / seconds, 1),
+            **_latencies(tagger.tag, texts),
+            "agreement": round(float(np.mean([a == b for a, b in zip(labels, reference)])), 4),
+        })
+        entry["speedup"] = round(entry["sentences_per_s"] / base, 2)
+        results["paths"][tagger.backend_name] = entry
+    if {"onnx-int8", "onnx-fp32"} <= set(path_labels):
+        pairs = zip(path_labels["onnx-int8"], path_labels["onnx-fp32"])
+        results["int8_agreement_with_onnx_fp32"] = round(float(np.mean([a == b for a, b in pairs])), 4)
+    auto = ClaimTagger.load(export_dir, num_threads=threads).backend_name
+    results["auto"] = auto  # the headline: the path a user gets by default
+    if auto in results["paths"] and "error" not in results["paths"][auto]:
+        results.update({"speedup": results["paths"][auto]["speedup"], "agreement": results["paths"][auto]["agreement"]})
+    return results
+
+
+COLD_START = {
+    "claimnet_onnx": (
+        "from claimnet import ClaimTagger\n"
+        "ClaimTagger.load(EXPORT).tag(TEXT)\n"
+    ),
+    "pipeline": (
+        "from transformers import pipeline\n"
+        "from claimnet.runtime.segmentation import segment\n"
+        "clf = pipeline('text-classification', model=EXPORT)\n"
+        "clf([TEXT[s:e] for s, e in segment(TEXT)], batch_size=32)\n"
+    ),
+}
+# The child reports its own high-water mark: a forked child's ru_maxrss counts the parent's pages.
+_REPORT_PEAK = (
+    "import pathlib\n"
+    "hwm = [l for l in pathlib.Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM:')]\n"
+    "print('PEAK_KB', hwm[0].split()[1] if hwm else 0)\n"
+)
+
+
+def cold_start(export_dir: Path, text: str, repeats: int = 3) -> dict[str, Any]:
+    """Process start to first tagged article, and that process's peak RSS, for each way of loading."""
+    import subprocess
+    import sys
+
+    results = {}
+    for name, body in COLD_START.items():
+        code = f"EXPORT = {str(export_dir)!r}\nTEXT = {text!r}\n" + body + _REPORT_PEAK
+        times, peaks = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            times.append(time.perf_counter() - started)
+            if proc.returncode != 0:
+                raise RuntimeError(f"cold start of {name} failed: {proc.stderr[-500:]}")
+            peaks.append(int(proc.stdout.split("PEAK_KB")[-1]) / 1024)
+        results[name] = {"seconds": round(float(np.median(times)), 2), "peak_rss_mb": round(float(np.median(peaks)), 1)}
+    return results
+
+

@@ -1,0 +1,111 @@
+"""One export, written whole or not at all.
+
+Hugging Face files, ONNX fp32 and int8 (behind its quality check) go into a
+temporary folder; that folder is evaluated on dev and test through the runtime
+a user gets, the model card and manifest are written with those figures, and
+only then is the folder moved into ``RUN/export``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from claimnet.data import Article, label_counts
+from claimnet.evaluation.scoring import evaluate_split
+from claimnet.export.huggingface import save_huggingface
+from claimnet.export.manifest import manifest_fields, tokenizer_fields, write_manifest
+from claimnet.export.model_card import CardData, write_card
+from claimnet.labels import LabelSet
+from claimnet.runtime.environment import cpu_name
+from claimnet.runtime.segmentation import DEFAULT_SETTINGS
+from claimnet.runtime.tagger import ClaimTagger
+
+log = logging.getLogger(__name__)
+
+METRIC_KEYS = ("macro_f1", "accuracy", "per_label", "intervals")
+
+
+def card_data(cfg: Mapping[str, Any], labels: LabelSet, splits: Mapping[str, list[Article]],
+              training: Mapping[str, Any], metrics: Mapping[str, dict], export_dir: Path,
+              int8: dict[str, Any] | None) -> CardData:
+    """The model card's facts, from the run's config, data, training and evaluation."""
+    trainer = cfg["trainer"]
+    return CardData(
+        model_name=f"claimnet-{Path(cfg['model']['name']).name}",
+        base_model=cfg["model"]["name"],
+        base_license=cfg["model"]["license"],
+        labels=list(labels),
+        label_descriptions=dict(cfg["data"].get("label_descriptions") or {}),
+        dataset=cfg["data"]["name"],
+        dataset_version=str(cfg["data"]["version"]),
+        data_license=cfg["data"]["license"],
+        train_counts=dict(label_counts(splits["train"])),
+        context_window=int(cfg["model"]["context_window"]),
+        max_length=int(cfg["model"]["max_length"]),
+        recipe={"learning_rate": trainer["learning_rate"], "batch_size": trainer["per_device_train_batch_size"],
+                "epochs": trainer["num_train_epochs"], "class_weights": trainer["class_weights"],
+                "precision": training.get("precision"), "seed": cfg["seed"]},
+        train_seconds=training.get("seconds"),
+        hardware=cpu_name(),
+        metrics=dict(metrics),
+        file_sizes={p.relative_to(export_dir).as_posix(): p.stat().st_size
+                    for p in export_dir.rglob("*") if p.is_file()},
+        int8=int8,
+    )
+
+
+def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels: LabelSet,
+                 splits: Mapping[str, list[Article]], training: dict[str, Any], baselines=None,
+                 previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
+    """Export a trained model into ``run_dir/export``; return the dev and test metrics of that export."""
+    from claimnet.export.int8 import check_int8
+    from claimnet.export.onnx import export_onnx, quantize_int8
+
+    tmp = run_dir / ".export-tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    save_huggingface(model, tokenizer, tmp)
+    fields = manifest_fields(
+        labels=labels, base_model=cfg["model"]["name"], context_window=cfg["model"]["context_window"],
+        max_length=cfg["model"]["max_length"], tokenizer=tokenizer_fields(tmp, tokenizer.pad_token_id or 0),
+        segmentation=DEFAULT_SETTINGS,
+        run={"dir": str(run_dir.resolve()), "seed": cfg["seed"], "data": cfg["data"]["name"],
+             "data_version": str(cfg["data"]["version"]), "training": training},
+    )
+    export_cfg = cfg["export"]
+    if export_cfg["onnx"]:
+        # From the saved weights, not the Trainer's model: accelerate wraps its forward in autocast.
+        from transformers import AutoModelForSequenceClassification
+
+        export_onnx(AutoModelForSequenceClassification.from_pretrained(str(tmp)), tmp, opset=export_cfg["opset"])
+        if export_cfg["int8"]:
+            quantize_int8(tmp)
+            write_manifest(tmp, fields)
+            fields["int8"] = check_int8(tmp, splits["dev"], export_cfg["int8_max_f1_drop"])
+    write_manifest(tmp, fields)
+    ev = cfg["evaluation"]
+    tagger = ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"], batch_size=ev["batch_size"])
+    metrics = {}
+    for split in ("dev", "test"):
+        metrics[split] = evaluate_split(
+            tagger, splits[split], run_dir / "eval" / split, ev, cfg["seed"],
+            title=f"claimnet: {cfg['model']['name']} on {cfg['data']['name']} {split}",
+            baselines=baselines, previous=previous.get(split) if previous else None,
+        )
+    write_card(card_data(cfg, labels, splits, training, metrics, tmp, fields.get("int8")), tmp)
+    fields["metrics"] = {split: {k: m[k] for k in METRIC_KEYS if k in m} | {"backend": tagger.backend_name}
+                         for split, m in metrics.items()}
+    write_manifest(tmp, fields)
+    export_dir = run_dir / "export"
+    old = run_dir / ".export-old"
+    if export_dir.exists():
+        os.replace(export_dir, old)
+    os.replace(tmp, export_dir)
+    if old.exists():
+        shutil.rmtree(old)
+    return {"export_dir": export_dir, "dev": metrics["dev"], "test": metrics["test"]}

@@ -1,0 +1,157 @@
+"""The export's model card (``README.md``, Hugging Face convention with YAML metadata).
+
+Facts are collected into :class:`CardData` during the run and rendered through
+the packaged ``model_card_template.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import claimnet
+from claimnet.runtime.backends import ONNX_FILES, WEIGHTS_FILE
+
+
+@dataclass
+class CardData:
+    """Everything the card states; filled from config, training and evaluation."""
+
+    model_name: str
+    base_model: str
+    base_license: str
+    labels: list[str]
+    label_descriptions: dict[str, str]
+    dataset: str
+    dataset_version: str
+    data_license: str
+    train_counts: dict[str, int]
+    context_window: int
+    max_length: int
+    recipe: dict[str, Any]
+    train_seconds: float | None
+    hardware: str
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    file_sizes: dict[str, int] = field(default_factory=dict)
+    int8: dict[str, Any] | None = None
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _interval(ci: dict | None) -> str:
+    if not ci or ci.get("low") is None:
+        return ""
+    return f" [{ci['low']:.3f}, {ci['high']:.3f}]"
+
+
+def results_table(metrics: dict[str, dict[str, Any]], labels: list[str]) -> str:
+    head = "| split | macro-F1 | accuracy | " + " | ".join(f"{l} F1" for l in labels) + " |"
+    sep = "| --- | ---: | ---: | " + " | ".join("---:" for _ in labels) + " |"
+    rows = [head, sep]
+    for split, m in metrics.items():
+        ci = m.get("intervals", {})
+        cells = [
+            f"{_fmt(m['per_label'][l]['f1'])}{_interval(ci.get('per_label', {}).get(l))}" for l in labels
+        ]
+        rows.append(
+            f"| {split} ({m['sentences']} sentences) | {_fmt(m['macro_f1'])}{_interval(ci.get('macro_f1'))} "
+            f"| {_fmt(m['accuracy'])} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(rows)
+
+
+def confusion_table(metrics: dict[str, Any]) -> str:
+    cm = metrics["confusion_matrix"]
+    labels = cm["labels"]
+    rows = ["| gold \\ predicted | " + " | ".join(labels) + " |", "| --- | " + " | ".join("---:" for _ in labels) + " |"]
+    for label, row in zip(labels, cm["matrix"]):
+        rows.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(rows)
+
+
+FORMATS = {
+    WEIGHTS_FILE: "Hugging Face weights (transformers, `ClaimTagger` backend torch)",
+    ONNX_FILES["fp32"]: "ONNX fp32, dynamic batch and sequence axes",
+    ONNX_FILES["int8"]: "ONNX int8 (dynamic quantization); `ClaimTagger`'s default on CPU",
+}
+
+
+def formats_table(file_sizes: dict[str, int]) -> str:
+    rows = ["| file | what | size |", "| --- | --- | ---: |"]
+    for name, what in FORMATS.items():
+        if name in file_sizes:
+            rows.append(f"| `{name}` | {what} | {file_sizes[name] / 1e6:.1f} MB |")
+    return "\n".join(rows)
+
+
+def int8_note(int8: dict[str, Any] | None) -> str:
+    if not int8:
+        return "No int8 model was made for this export."
+    figures = (
+        f"On the {int8['split']} split, int8 agrees with fp32 on {int8['agreement_with_fp32']:.1%} of sentences; "
+        f"macro-F1 {int8['macro_f1_int8']:.4f} (int8) vs {int8['macro_f1_fp32']:.4f} (fp32)."
+    )
+    if int8["included"]:
+        return figures
+    return f"The int8 model was left out: it lost more than {int8['max_drop']} macro-F1. {figures}"
+
+
+def render_card(card: CardData, export_name: str = "path/to/export") -> str:
+    template = Template(resources.files("claimnet.export").joinpath("model_card_template.md").read_text(encoding="utf-8"))
+    test = card.metrics.get("test")
+    any_metrics = next(iter(card.metrics.values()), {})
+    counts = ", ".join(f"{v} {k}" for k, v in card.train_counts.items())
+    recipe = ", ".join(f"{k} {v}" for k, v in card.recipe.items())
+    return template.substitute(
+        base_model=card.base_model,
+        base_license=card.base_license,
+        dataset=card.dataset,
+        dataset_version=card.dataset_version,
+        data_license=card.data_license,
+        model_name=card.model_name,
+        test_macro_f1=f"{test['macro_f1']:.4f}" if test else "null",
+        label_list=", ".join(card.labels),
+        claimnet_version=claimnet.__version__,
+        label_table="\n".join(f"- **{l}**: {card.label_descriptions.get(l, '')}" for l in card.labels),
+        resamples=any_metrics.get("intervals", {}).get("resamples", 0),
+        results_table=results_table(card.metrics, card.labels) if card.metrics else "(not evaluated)",
+        confusion_table=confusion_table(test) if test else "(not evaluated)",
+        train_counts=f"train split: {counts}",
+        context_note=(
+            f", paired with up to {card.context_window} sentence(s) on each side as context"
+            if card.context_window
+            else " alone (no context)"
+        ),
+        max_length=card.max_length,
+        recipe=recipe,
+        train_seconds="—" if card.train_seconds is None else f"{card.train_seconds:.0f}",
+        hardware=card.hardware,
+        export_name=export_name,
+        formats_table=formats_table(card.file_sizes),
+        int8_note=int8_note(card.int8),
+        onnx_file=ONNX_FILES["int8"] if ONNX_FILES["int8"] in card.file_sizes else ONNX_FILES["fp32"],
+        labels_literal=repr(list(card.labels)),
+        pipeline_note=(
+            f"feed the sentence as `text` and its context, up to {card.context_window} sentence(s) on each side "
+            "joined by spaces, as `text_pair`"
+            if card.context_window
+            else "this model reads the sentence alone"
+        ),
+        pipeline_call=(
+            'clf({"text": "The ministry said the bridge will reopen in May.", '
+            '"text_pair": "The bridge closed in March. Repairs began in April."})'
+            if card.context_window
+            else 'clf("The ministry said the bridge will reopen in May.")'
+        ),
+    )
+
+
+def write_card(card: CardData, export_dir: str | Path) -> Path:
+    path = Path(export_dir) / "README.md"
+    path.write_text(render_card(card), encoding="utf-8")
+    return path

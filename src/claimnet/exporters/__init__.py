@@ -1,1 +1,0 @@
-"""Export formats. Each module imports its heavy dependencies (torch, onnx) lazily."""

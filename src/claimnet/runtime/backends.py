@@ -1,0 +1,139 @@
+"""Inference backends: run a batch of token ids through the exported model.
+
+``onnx`` needs only onnxruntime (the base install); ``torch`` needs torch and
+transformers (``claimnet[train]``) and is imported only when chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from claimnet.errors import ConfigError, ModelLoadError
+from claimnet.runtime.encoding import TOKENIZER_FILE
+
+# The one definition of the runtime's choices and of the export's model files.
+BACKENDS = ("auto", "onnx", "torch")
+PRECISIONS = ("auto", "fp32", "int8", "bf16")
+ONNX_FILES = {"fp32": "onnx/model.onnx", "int8": "onnx/model.int8.onnx"}
+WEIGHTS_FILE = "model.safetensors"
+TORCH_FILES = ("config.json", WEIGHTS_FILE)
+DEFAULT_BATCH_SIZE = {"onnx": 16, "torch": 32}  # fastest on length-sorted test batches (2-core CPU)
+
+
+class TorchBackend:
+    """The Hugging Face export run by torch (GPU when present; bf16 autocast where fast)."""
+
+    name = "torch"
+
+    def __init__(self, export_dir: str | Path, precision: str, num_threads: int | None) -> None:
+        try:
+            import torch
+            from transformers import AutoModelForSequenceClassification
+        except ImportError:
+            raise ConfigError(
+                "backend 'torch' needs torch and transformers, which the base install leaves out: "
+                "pip install 'claimnet[train]', or use backend='onnx'."
+            ) from None
+
+        from claimnet.runtime.environment import resolve_precision
+
+        if num_threads:
+            torch.set_num_threads(num_threads)
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        if precision == "int8":
+            raise ConfigError("precision 'int8' needs the ONNX backend; use backend='onnx' or 'auto'.")
+        on_gpu = self.device == "cuda"
+        self.precision = resolve_precision(precision, on_gpu, on_gpu and torch.cuda.is_bf16_supported())
+        if self.precision == "fp16":
+            self.precision = "bf16" if self.device == "cpu" else "fp16"
+        self.model = AutoModelForSequenceClassification.from_pretrained(str(export_dir)).to(self.device).eval()
+        self._torch = torch
+
+    def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
+        torch = self._torch
+        inputs = {k: torch.from_numpy(v).to(self.device) for k, v in batch.items()}
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        with torch.inference_mode(), torch.autocast(self.device, dtype=dtype or torch.float32, enabled=dtype is not None):
+            logits = self.model(**inputs).logits
+        return logits.float().cpu().numpy()
+
+
+class OnnxBackend:
+    """The ONNX export run by onnxruntime: no torch, transformers or Hydra."""
+
+    name = "onnx"
+
+    def __init__(self, export_dir: str | Path, precision: str, num_threads: int | None) -> None:
+        import onnxruntime as ort
+
+        self.precision = precision
+        options = ort.SessionOptions()
+        if num_threads:
+            options.intra_op_num_threads = num_threads
+            options.inter_op_num_threads = 1
+        path = Path(export_dir) / ONNX_FILES[precision]
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelLoadError(f"{path}: onnxruntime cannot load it ({exc})") from None
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
+        feed = {name: batch[name] for name in self.input_names}
+        return self.session.run(None, feed)[0].astype(np.float32)
+
+
+def torch_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None and importlib.util.find_spec("transformers") is not None
+
+
+def gpu_present() -> bool:
+    # Without importing torch (the ONNX runtime must not load it): a GPU driver and torch.
+    import shutil
+
+    return shutil.which("nvidia-smi") is not None and torch_available()
+
+
+def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) -> tuple[str, str, list[str]]:
+    """Resolve ``auto`` choices; return (backend, precision, files the backend reads)."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {list(BACKENDS)}. Got {backend!r} instead.")
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {list(PRECISIONS)}. Got {precision!r} instead.")
+    files = manifest["files"]
+    onnx_available = [p for p, f in ONNX_FILES.items() if f in files]
+    if backend == "auto":
+        if onnx_available and precision in ("auto", *onnx_available) and not gpu_present():
+            backend = "onnx"
+        elif torch_available():
+            backend = "torch"
+        elif onnx_available:
+            backend = "onnx"
+        else:
+            raise ModelLoadError(
+                "this export has no ONNX model and torch is not installed; "
+                "install claimnet[train] or export with ONNX"
+            )
+    if backend == "onnx":
+        if precision in ("auto",):
+            precision = "int8" if "int8" in onnx_available else "fp32"
+        if precision == "bf16":
+            raise ConfigError("precision 'bf16' needs the torch backend; use backend='torch'.")
+        if precision not in onnx_available:
+            raise ModelLoadError(
+                f"this export has no {ONNX_FILES[precision]} (ONNX {precision}); "
+                f"it has {[ONNX_FILES[p] for p in onnx_available] or 'no ONNX model'}"
+            )
+        return backend, precision, [ONNX_FILES[precision], TOKENIZER_FILE]
+    return backend, precision, [*TORCH_FILES, TOKENIZER_FILE]
+
+
+def load_backend(export_dir: str | Path, backend: str, precision: str, num_threads: int | None):
+    cls = OnnxBackend if backend == "onnx" else TorchBackend
+    return cls(export_dir, precision, num_threads)

@@ -1,0 +1,54 @@
+"""``scripts/evaluate.py``: score an export on an annotated JSONL file, with reports and CI gates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from claimnet.config import check_choice, check_number
+from claimnet.data import load_articles
+from claimnet.errors import GateFailure
+from claimnet.evaluation.gates import validate_gates
+from claimnet.evaluation.history import read_previous
+from claimnet.evaluation.metrics import headline
+from claimnet.evaluation.scoring import evaluate_split
+from claimnet.runtime.backends import BACKENDS, PRECISIONS
+from claimnet.runtime.manifest import MANIFEST_NAME
+from claimnet.runtime.tagger import ClaimTagger
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """An export folder, or a run folder whose ``export/`` is used."""
+    path = Path(path)
+    if (path / "export" / MANIFEST_NAME).exists() and not (path / MANIFEST_NAME).exists():
+        return path / "export"
+    return path
+
+
+def evaluate(cfg: DictConfig) -> dict[str, Any]:
+    """Score an export; returns the metrics, and raises :class:`GateFailure` (exit 1) when a gate fails."""
+    check_choice(cfg, "evaluation.backend", BACKENDS)
+    check_choice(cfg, "evaluation.precision", PRECISIONS)
+    check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
+    model_path = resolve_model_path(cfg.model_path)
+    ev = cfg.evaluation
+    tagger = ClaimTagger.load(model_path, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
+    articles = load_articles(cfg.data_path, tagger.labels)
+    previous = read_previous(cfg.compare_to)
+    validate_gates(cfg.gates, tagger.labels, previous is not None)
+    baselines = None
+    if ev.baselines:
+        from claimnet.evaluation.baselines import Baselines
+
+        baselines = Baselines(load_articles(cfg.baseline_train_path, tagger.labels), tagger.label_set, cfg.seed)
+    out = Path(cfg.output_dir)
+    metrics = evaluate_split(tagger, articles, out, ev, cfg.seed,
+                             title=f"claimnet: {model_path} on {Path(cfg.data_path).name}",
+                             baselines=baselines, previous=previous, gates=cfg.gates)
+    print(headline(metrics, Path(cfg.data_path).name))
+    print(f"Report: {out / 'report.html'}")
+    if metrics["gates"]["failures"]:
+        raise GateFailure("\n".join(metrics["gates"]["failures"]))
+    return metrics

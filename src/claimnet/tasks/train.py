@@ -1,0 +1,120 @@
+"""``scripts/train.py``: fit on train (best checkpoint by dev macro-F1), export, evaluate on dev and test."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from claimnet.data import load_splits, summarize
+from claimnet.errors import ConfigError
+from claimnet.evaluation.history import previous_run_metrics
+from claimnet.evaluation.metrics import headline
+from claimnet.runtime.environment import package_versions
+from claimnet.runtime.files import write_json
+from claimnet.tasks.entry import run_dir_of
+from claimnet.training.config import plain, validate_train_config
+from claimnet.training.runs import point_latest
+
+log = logging.getLogger("claimnet")
+
+
+def print_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
+    """The last lines of a run: dev and test headlines, the report, the export."""
+    print(headline(summary["dev"], "dev"))
+    print(headline(summary["test"], "test"))
+    print(f"Report: {run_dir / 'eval' / 'test' / 'report.html'}")
+    print(f"Export: {summary['export_dir']}")
+
+
+def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
+    """Fit, export and evaluate; returns the run's summary with dev and test metrics."""
+    labels = validate_train_config(cfg)
+    import torch
+    from transformers import set_seed
+
+    from claimnet.data import label_counts
+    from claimnet.evaluation.baselines import Baselines
+    from claimnet.export.bundle import build_export
+    from claimnet.runtime.encoding import SentenceEncoder
+    from claimnet.training.class_weights import class_weights
+    from claimnet.training.dataset import encode_articles
+    from claimnet.training.device import resolve_device
+    from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
+    from claimnet.training.trainer import build_trainer, last_checkpoint
+
+    run_dir = run_dir_of(cfg)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    splits = load_splits(cfg.data, labels)
+    print(f"Data: {cfg.data.name}\n{summarize(splits, labels)}", flush=True)
+
+    checkpoint = None
+    if cfg.trainer.resume:
+        checkpoint = last_checkpoint(run_dir / "checkpoints")
+        if checkpoint is None:
+            raise ConfigError(
+                f"trainer.resume=true but {run_dir} holds no checkpoint to resume from; "
+                "pass run_dir=PATH of the interrupted run, or drop trainer.resume"
+            )
+        log.info("Resuming %s from %s", run_dir, checkpoint)
+    latest = Path(cfg.paths.output_dir) / "latest"
+    previous = previous_run_metrics(latest if latest.exists() else None, run_dir)
+    point_latest(cfg.paths.output_dir, run_dir)
+    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+    write_json(run_dir / "versions.json", package_versions())
+
+    if cfg.trainer.num_threads:
+        torch.set_num_threads(cfg.trainer.num_threads)
+    set_seed(cfg.seed)
+    on_gpu, precision = resolve_device(cfg.trainer.use_cuda, cfg.trainer.precision)
+    log.info("Precision: %s (trainer.precision=%s, device %s)", precision, cfg.trainer.precision,
+             "cuda" if on_gpu else "cpu")
+
+    source = resolve_source(cfg.model.source, cfg.model.sha256)
+    tokenizer = build_tokenizer(source)
+    encoder = SentenceEncoder(tokenizer.backend_tokenizer, cfg.model.max_length, tokenizer.pad_token_id)
+    window = cfg.model.context_window
+    train_ds = encode_articles(splits["train"], encoder, window, labels)
+    dev_ds = encode_articles(splits["dev"], encoder, window, labels)
+    weights = class_weights(label_counts(splits["train"]), labels, plain(cfg.trainer.class_weights))
+    model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout)
+    trainer = build_trainer(
+        model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=dev_ds,
+        checkpoint_dir=run_dir / "checkpoints", trainer_cfg=plain(cfg.trainer), precision=precision,
+        seed=cfg.seed, use_cuda=on_gpu, label_weights=weights,
+        tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
+        callbacks=callbacks or [],
+    )
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    train_seconds = time.perf_counter() - started
+    state = trainer.state
+    training = {
+        "seconds": round(train_seconds, 1),
+        "resumed_from": checkpoint,
+        "steps": state.global_step,
+        "epochs": state.epoch,
+        "best_checkpoint": state.best_model_checkpoint,
+        "best_dev_macro_f1": state.best_metric,
+        "train_loss": result.training_loss,
+        "precision": precision,
+        "sentences_per_second": result.metrics.get("train_samples_per_second"),
+    }
+    log.info("Training took %.0f s; best dev macro-F1 %s", train_seconds, state.best_metric)
+    baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
+    exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines, previous)
+    summary = write_summary(run_dir, training, exported)
+    print_outcome(run_dir, summary)
+    return summary
+
+
+def write_summary(run_dir: Path, training: dict[str, Any], exported: dict[str, Any]) -> dict[str, Any]:
+    """``RUN/summary.json`` (time, steps, headline figures); returns the summary with full metrics."""
+    summary = {"run_dir": str(run_dir), "export_dir": str(exported["export_dir"]), "training": training,
+               "dev": exported["dev"], "test": exported["test"]}
+    write_json(run_dir / "summary.json", {k: v for k, v in summary.items() if k not in ("dev", "test")}
+               | {"dev_macro_f1": exported["dev"]["macro_f1"], "test_macro_f1": exported["test"]["macro_f1"]})
+    return summary

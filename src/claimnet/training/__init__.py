@@ -1,0 +1,1 @@
+"""Training: model building, the Trainer and its arguments, class weights, the run folder."""

@@ -1,0 +1,52 @@
+"""The train config checked as a whole, before any data or model is loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from claimnet.config import check_choice, check_number, get
+from claimnet.labels import LabelSet
+from claimnet.runtime.backends import BACKENDS, PRECISIONS
+from claimnet.runtime.environment import TRAINING_PRECISIONS
+from claimnet.training.arguments import check_trainer_keys
+from claimnet.training.class_weights import check_class_weights
+
+
+def plain(value: Any) -> Any:
+    """An OmegaConf node as plain Python (lists, dicts); anything else as it is."""
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+
+
+def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
+    """Reject out-of-range values (naming key and allowed values); return the run's label set."""
+    labels = LabelSet.from_names(get(cfg, "data.labels"))
+    check_number(cfg, "seed", 0, integer=True)
+    check_number(cfg, "model.context_window", 0, 20, integer=True)
+    check_number(cfg, "model.max_length", 8, 512, integer=True)
+    check_number(cfg, "trainer.num_train_epochs", 0, low_open=True)
+    check_number(cfg, "trainer.max_steps", -1, integer=True)
+    check_number(cfg, "trainer.per_device_train_batch_size", 1, integer=True)
+    check_number(cfg, "trainer.per_device_eval_batch_size", 1, integer=True)
+    check_number(cfg, "trainer.gradient_accumulation_steps", 1, integer=True)
+    check_number(cfg, "trainer.learning_rate", 0, 1, low_open=True)
+    check_number(cfg, "trainer.weight_decay", 0, 1)
+    check_number(cfg, "trainer.warmup_steps", 0)
+    check_number(cfg, "trainer.early_stopping_patience", 0, integer=True)
+    check_number(cfg, "trainer.save_total_limit", 1, integer=True)
+    check_number(cfg, "trainer.num_threads", 1, integer=True, allow_none=True)
+    check_number(cfg, "data.limit_articles", 1, integer=True, allow_none=True)
+    check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
+    check_choice(cfg, "trainer.precision", TRAINING_PRECISIONS)
+    check_choice(cfg, "trainer.eval_strategy", ["epoch", "steps"])
+    check_choice(cfg, "trainer.use_cuda", ["auto", True, False])
+    check_choice(cfg, "trainer.resume", [True, False])
+    check_choice(cfg, "evaluation.backend", BACKENDS)
+    check_choice(cfg, "evaluation.precision", PRECISIONS)
+    if get(cfg, "trainer.eval_strategy") == "steps":
+        check_number(cfg, "trainer.eval_steps", 1, integer=True)
+    check_class_weights(plain(get(cfg, "trainer.class_weights")), labels)
+    check_trainer_keys(get(cfg, "trainer"))
+    return labels

@@ -1,0 +1,149 @@
+"""scripts/train.py end to end on a slice of the corpus: run folder, export, evaluation, tagging."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from claimnet import ClaimTagger, ModelLoadError
+from claimnet.runtime.files import sha256_file
+from claimnet.runtime.segmentation import segment
+from conftest import DATA_DIR, LABELS, run_cli, run_script
+
+
+def test_run_folder_layout(trained_run):
+    for name in ("config.yaml", "versions.json", "summary.json", "train.log",
+                 "eval/dev/metrics.json", "eval/test/metrics.json", "eval/test/predictions.jsonl", "export"):
+        assert (trained_run / name).exists(), name
+    versions = json.loads((trained_run / "versions.json").read_text())
+    assert versions["torch"] and versions["transformers"] and versions["claimnet"] == "0.1.0"
+    metrics = json.loads((trained_run / "eval/test/metrics.json").read_text())
+    assert metrics["schema_version"] == 1 and set(metrics["per_label"]) == set(LABELS)
+    assert metrics["sentences"] == sum(1 for _ in open(trained_run / "eval/test/predictions.jsonl"))
+    assert not list(trained_run.glob(".export-*")), "temporary export folders must not remain"
+
+
+def test_last_lines_are_headline_report_and_export(trained_run):
+    last = (trained_run / "stdout.txt").read_text().strip().splitlines()[-3:]
+    assert last[0].startswith("test: macro-F1 ") and "hedge" in last[0]
+    assert last[1].startswith("Report: ") and last[2] == f"Export: {trained_run / 'export'}"
+
+
+def test_export_is_safe_and_checksummed(export_dir):
+    files = sorted(p.relative_to(export_dir).as_posix() for p in export_dir.rglob("*") if p.is_file())
+    assert {"model.safetensors", "config.json", "tokenizer.json", "claimnet.json", "README.md"} <= set(files)
+    assert not [f for f in files if f.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt"))]
+    manifest = json.loads((export_dir / "claimnet.json").read_text())
+    assert manifest["labels"] == LABELS and manifest["model"]["context_window"] == 0
+    assert set(manifest["files"]) == set(files) - {"claimnet.json"}
+    for name, digest in manifest["files"].items():
+        assert sha256_file(export_dir / name) == digest
+    config = json.loads((export_dir / "config.json").read_text())
+    assert config["id2label"] == {str(i): l for i, l in enumerate(LABELS)}
+    assert "test" in manifest["metrics"] and "macro_f1" in manifest["metrics"]["test"]
+
+
+def test_pipeline_loads_the_export_and_agrees_with_the_tagger(export_dir, test_article):
+    from transformers import pipeline
+
+    clf = pipeline("text-classification", model=str(export_dir), top_k=None)
+    tagger = ClaimTagger.load(export_dir, backend="torch", precision="fp32")
+    text = test_article["text"]
+    spans = [(s["start"], s["end"]) for s in test_article["sentences"]][:5]
+    ours = tagger.predict_spans([text], [spans])[0]
+    for (s, e), probs in zip(spans, ours):
+        theirs = {d["label"]: d["score"] for d in clf({"text": text[s:e]})}
+        assert np.allclose([theirs[l] for l in LABELS], probs, atol=1e-4)
+
+
+def test_cli_tags_a_wikinews_article(export_dir, test_article, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(test_article["text"], encoding="utf-8")
+    proc = run_cli("tag", "--model", str(export_dir), "--format", "json", str(article))
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads(proc.stdout)  # --format json is always a list, one object per article
+    assert result["id"] == str(article)
+    assert [(s["start"], s["end"]) for s in result["sentences"]] == segment(test_article["text"])
+    first = result["sentences"][0]
+    assert first["label"] in LABELS and set(first["scores"]) == set(LABELS)
+    assert sum(first["scores"].values()) == pytest.approx(1.0, abs=1e-4)
+    text_proc = run_cli("tag", "--model", str(export_dir), "-", input=test_article["text"].encode())
+    lines = text_proc.stdout.decode().strip().splitlines()
+    assert len(lines) == len(result["sentences"]) and lines[0].split()[0] in LABELS
+
+
+def test_cli_rejects_empty_binary_and_missing_inputs(export_dir, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    proc = run_cli("tag", "--model", str(export_dir), str(empty))
+    assert proc.returncode == 0 and b"empty, nothing to tag" in proc.stderr
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    proc = run_cli("tag", "--model", str(export_dir), str(binary))
+    assert proc.returncode == 2 and b"binary file" in proc.stderr and b"Traceback" not in proc.stderr
+    proc = run_cli("tag", "--model", str(tmp_path / "nothing"), "-", input=b"Some text.")
+    assert proc.returncode == 2 and b"no such model folder" in proc.stderr
+
+
+def test_evaluate_script_writes_metrics_for_a_run_folder(trained_run, tmp_path):
+    out = tmp_path / "eval"
+    proc = run_script("evaluate.py", f"model_path={trained_run}", f"data_path={DATA_DIR / 'dev.jsonl'}",
+                      f"output_dir={out}", "evaluation.bootstrap_resamples=20")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"macro_f1", "accuracy", "per_label", "confusion_matrix"} <= set(metrics)
+    assert metrics["sentences"] == 719
+
+
+def test_evaluate_exit_codes_for_user_errors(export_dir, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    good = (DATA_DIR / "dev.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    bad.write_text(good + "\n" + good[:50] + "\n", encoding="utf-8")
+    cases = {
+        "malformed data": ([f"model_path={export_dir}", f"data_path={bad}"], "bad.jsonl:2: not valid JSON"),
+        "missing model": ([f"model_path={tmp_path / 'none'}"], "no such model folder"),
+        "bad value": ([f"model_path={export_dir}", "evaluation.backend=tf"], "evaluation.backend must be one of"),
+        "unknown key": ([f"model_path={export_dir}", "no_such_key=1"], "no_such_key"),
+        "missing model_path": ([], "model_path"),
+    }
+    for name, (overrides, message) in cases.items():
+        proc = run_script("evaluate.py", *overrides, f"output_dir={tmp_path / 'out'}")
+        assert proc.returncode == 2, (name, proc.returncode, proc.stderr[-1500:])
+        assert message in proc.stderr, (name, proc.stderr[-1500:])
+        assert "Traceback" not in proc.stderr, name
+
+
+def test_train_script_rejects_bad_values_with_exit_2(tmp_path):
+    proc = run_script("train.py", "trainer.precision=fp8", f"paths.output_dir={tmp_path}")
+    assert proc.returncode == 2
+    assert "trainer.precision must be one of ['auto', 'bf16', 'fp16', 'fp32']. Got 'fp8' instead." in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_altered_or_missing_export_file_is_rejected_by_name(export_dir, tmp_path):
+    copy = tmp_path / "export"
+    shutil.copytree(export_dir, copy)
+    with open(copy / "model.safetensors", "r+b") as fh:
+        fh.seek(-16, os.SEEK_END)
+        fh.write(b"\x00" * 16)
+    with pytest.raises(ModelLoadError, match=r"model.safetensors: SHA-256 .* does not match the manifest"):
+        ClaimTagger.load(copy, backend="torch")
+    shutil.copy(export_dir / "model.safetensors", copy / "model.safetensors")
+    ClaimTagger.load(copy, backend="torch")  # restored: loads again
+    (copy / "tokenizer.json").unlink()
+    with pytest.raises(ModelLoadError, match=r"tokenizer.json: missing from the export"):
+        ClaimTagger.load(copy, backend="torch")
+
+
+def test_tag_many_keeps_input_order(export_dir, test_article):
+    tagger = ClaimTagger.load(export_dir, backend="torch", precision="fp32", batch_size=4)
+    texts = [test_article["text"], "Short text here.", "Police said two people were hurt. It may rain."]
+    many = tagger.tag_many(texts)
+    assert [[(s.start, s.end, s.label) for s in r] for r in many] == [
+        [(s.start, s.end, s.label) for s in tagger.tag(t)] for t in texts
+    ]
+    assert many[1][0].text == "Short text here."
