@@ -4,15 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CONSTRAINTS := constraints.txt
 ARGS ?=
+# torch's own CUDA stack is left out of the constraints: the install step (or the user) picks torch.
+TORCH_STACK := ^(torch|triton|nvidia-|cuda-)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate export tag bench test test-full clean
+.PHONY: help install train evaluate export bench lint test test-full test-lowest lock clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@# A CPU-only machine gets the CPU build of torch before anything can pull a CUDA one;
@@ -21,12 +24,12 @@ $(STAMP): pyproject.toml
 		echo "Installing the CPU build of torch==2.13.0"; \
 		$(PY) -m pip install --quiet "torch==2.13.0"; \
 	fi
-	$(PY) -m pip install --quiet -e ".[train,test]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[train,test]"
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install claimnet[train] with the test tools
+install: $(STAMP) ## Create .venv and install claimnet[train] with the test tools, at the tested versions
 
-train: $(STAMP) ## Train on the bundled corpus, export, evaluate (ARGS="trainer.epochs=3 ...")
+train: $(STAMP) ## Train on the bundled corpus, export, evaluate (ARGS="trainer.num_train_epochs=3 ...")
 	$(PY) scripts/train.py $(ARGS)
 
 evaluate: $(STAMP) ## Evaluate an export (ARGS="model_path=... data_path=...")
@@ -35,14 +38,31 @@ evaluate: $(STAMP) ## Evaluate an export (ARGS="model_path=... data_path=...")
 export: $(STAMP) ## Export a run's best checkpoint (ARGS="run_dir=...")
 	$(PY) scripts/export.py $(ARGS)
 
-bench: $(STAMP) ## Benchmark against the standard HF recipe (ARGS="out=bench.json quick=true ...")
+bench: $(STAMP) ## Benchmark against the standard HF recipe (ARGS="out=bench.json quick=true model_path=...")
 	$(PY) scripts/benchmark.py $(ARGS)
 
-test: $(STAMP) ## Run the fast test suite
+lint: $(STAMP) ## ruff, and the import contracts of pyproject.toml (lint-imports)
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) ## Run the fast test suite (what CI runs)
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
 test-full: $(STAMP) ## Run every test, slow ones included
 	$(PY) -m pytest $(ARGS)
 
-clean: ## Remove the virtual environment and outputs
-	rm -rf $(VENV) outputs
+test-lowest: ## Run the fast suite in .venv-lowest/ on the lowest versions pyproject.toml allows (torch kept)
+	@test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet "torch==2.13.0" "uv>=0.4"
+	.venv-lowest/bin/uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e ".[train,test]"
+	.venv-lowest/bin/python -m pytest -m "not slow" -p no:cacheprovider $(ARGS)
+
+lock: $(STAMP) ## Refresh constraints.txt: the tested versions for Python 3.10-3.13, torch left out
+	$(PY) -m pip install --quiet "uv>=0.4"
+	set -o pipefail; $(VENV)/bin/uv pip compile pyproject.toml --extra train --extra test --universal --python-version 3.10 \
+		--no-emit-package torch 2>/dev/null \
+		| awk '/^[^ #]/ { skip = ($$0 ~ /$(TORCH_STACK)/) } !skip' > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
+
+clean: ## Remove the virtual environments and outputs
+	rm -rf $(VENV) .venv-lowest outputs

@@ -8,8 +8,8 @@ os.environ.setdefault("CLAIMNET_ROOT", str(Path(__file__).resolve().parents[1]))
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from claimnet.tasks.export import export  # noqa: E402
 from claimnet.tasks.entry import exit_with, run  # noqa: E402
+from claimnet.tasks.export import export  # noqa: E402
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="export")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+V1_EXPORT = FIXTURES / "v1-export"  # a tiny export in manifest format version 1 (fixtures/make_v1_export.py)
 CONFIG_DIR = str(ROOT / "configs")
 DATA_DIR = ROOT / "data" / "claimnet-wikinews"
 LABELS = ["attribution", "hedge", "claim", "background"]
@@ -81,3 +84,29 @@ def export_dir(trained_run) -> Path:
 def test_article() -> dict:
     with open(DATA_DIR / "test.jsonl", encoding="utf-8") as fh:
         return json.loads(fh.readline())
+
+
+def rewrite_as_v2(tmp_path: Path, segmentation=None, context_window: int = 2, **overrides) -> Path:
+    """A copy of the v1 fixture (or the export already in ``tmp_path``) with a version-2 manifest.
+
+    ``overrides`` set manifest fields by path, ``model__kind="article"`` for ``model.kind``.
+    """
+    from claimnet.export.manifest import manifest_fields, tokenizer_fields, write_manifest
+    from claimnet.labels import LabelSet
+    from claimnet.runtime.segmentation import DEFAULT_SETTINGS
+
+    export = tmp_path / "export"
+    if not export.exists():
+        shutil.copytree(V1_EXPORT, export)
+    fields = manifest_fields(labels=LabelSet.from_names(["attribution", "hedge", "claim", "background"]),
+                             base_model="tiny", context_window=context_window, max_length=40,
+                             tokenizer=tokenizer_fields(export, 0), segmentation=segmentation or DEFAULT_SETTINGS,
+                             run={})
+    for dotted, value in overrides.items():
+        *path, key = dotted.split("__")
+        node = fields
+        for part in path:
+            node = node[part]
+        node[key] = value
+    write_manifest(export, fields)
+    return export

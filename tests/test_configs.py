@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from claimnet.training.config import validate_train_config
 from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
 from claimnet.training.class_weights import class_weights
+from claimnet.training.config import validate_train_config
 from conftest import CONFIG_DIR, LABELS, compose
 
 GROUPS = {g: sorted(p.stem for p in (Path(CONFIG_DIR) / g).glob("*.yaml")) for g in ("model", "trainer", "logger", "data")}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 
 from claimnet.evaluation.metrics import compute_metrics, expected_calibration_error, headline
 
@@ -77,3 +83,35 @@ def test_headline_shows_interval_and_labels():
     gold, probs = fake()
     line = headline(compute_metrics(gold, probs, LABELS, resamples=50), "test")
     assert line.startswith("test: macro-F1 0.") and "[" in line and "hedge" in line
+
+
+def test_one_macro_f1_for_reports_checkpoints_the_int8_check_and_the_benchmark(tmp_path):
+    """With a label absent from gold but predicted, every path gives the evaluation module's figure."""
+    import claimnet.training.recipe
+    from claimnet import ClaimTagger
+    from claimnet.data import load_articles
+    from claimnet.evaluation.metrics import macro_f1
+    from claimnet.evaluation.scoring import gold_ids, predict_articles
+    from claimnet.export.int8 import check_int8
+    from claimnet.export.onnx import quantize_int8
+    from claimnet.training.trainer import selection_metrics
+    from conftest import DATA_DIR, rewrite_as_v2
+
+    gold = np.array([0, 0, 2, 2, 3, 3, 0, 2])  # no hedge (1) in gold ...
+    pred = np.array([0, 1, 2, 1, 3, 3, 0, 2])  # ... but predicted twice
+    expected = macro_f1(gold, pred, 4)
+    assert expected == pytest.approx(np.mean([f1_score(gold == j, pred == j) for j in (0, 2, 3)]))
+    assert expected != pytest.approx(f1_score(gold, pred, average="macro", zero_division=0))  # sklearn counts hedge
+    assert compute_metrics([gold], [np.eye(4)[pred]], LABELS, resamples=0)["macro_f1"] == expected  # reports
+    assert selection_metrics((np.eye(4)[pred] * 5.0, gold))["macro_f1"] == expected  # checkpoint selection
+    assert claimnet.training.recipe.macro_f1 is macro_f1  # the benchmark's standard recipe
+
+    export = tmp_path / "export"
+    rewrite_as_v2(tmp_path)
+    quantize_int8(export)
+    rewrite_as_v2(tmp_path)  # list the int8 file in the manifest
+    dev = [a for a in load_articles(DATA_DIR / "dev.jsonl", LABELS) if "hedge" not in a.labels()][:8]
+    figures = check_int8(export, dev, max_drop=1.0)
+    fp32 = ClaimTagger.load(export, backend="onnx", precision="fp32")
+    reported = compute_metrics(gold_ids(dev, fp32.label_set), predict_articles(fp32, dev), LABELS, resamples=0)
+    assert figures["macro_f1_fp32"] == pytest.approx(reported["macro_f1"], abs=1e-12)

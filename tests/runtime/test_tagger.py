@@ -30,12 +30,24 @@ def test_onnx_fp32_matches_torch_on_shapes_the_export_never_saw(export_dir, test
         np.testing.assert_allclose(onnx_tagger.predict_proba(pairs), torch_tagger.predict_proba(pairs), atol=1e-4)
 
 
-def test_auto_backend_is_int8_onnx_and_agrees_with_fp32(export_dir, test_article):
-    auto = ClaimTagger.load(export_dir)
-    assert auto.backend_name == "onnx-int8"
+@pytest.mark.parametrize("gpu", [False, True])
+def test_auto_backend_is_int8_onnx_on_a_cpu_and_torch_on_a_gpu(export_dir, monkeypatch, gpu):
+    """Holds on any machine: the GPU probe is fixed, so the test checks the choice, not the host."""
+    from claimnet.runtime import backends
+
+    monkeypatch.setattr(backends, "gpu_present", lambda: gpu)
+    manifest = json.loads((export_dir / "claimnet.json").read_text())
+    backend, precision, files = backends.choose_backend(manifest, "auto", "auto")
+    assert (backend, precision) == (("torch", "auto") if gpu else ("onnx", "int8"))
+    assert files == (["config.json", "model.safetensors", "tokenizer.json"] if gpu
+                     else ["onnx/model.int8.onnx", "tokenizer.json"])
+
+
+def test_int8_agrees_with_fp32(export_dir, test_article):
+    int8 = ClaimTagger.load(export_dir, backend="onnx", precision="int8")
     fp32 = ClaimTagger.load(export_dir, backend="onnx", precision="fp32")
     pairs = sentences_of_many_shapes(test_article)
-    agreement = (auto.predict_proba(pairs).argmax(1) == fp32.predict_proba(pairs).argmax(1)).mean()
+    agreement = (int8.predict_proba(pairs).argmax(1) == fp32.predict_proba(pairs).argmax(1)).mean()
     assert agreement >= 0.9
 
 
@@ -57,7 +69,7 @@ def test_export_script_reexports_and_drops_int8_past_the_gate(trained_run, tmp_p
     assert not (run / "export" / "onnx" / "model.int8.onnx").exists()
     assert "onnx/model.int8.onnx" not in manifest["files"]
     assert "left out" in (run / "export" / "README.md").read_text()
-    assert ClaimTagger.load(run / "export").backend_name == "onnx-fp32"
+    assert ClaimTagger.load(run / "export", backend="onnx").backend_name == "onnx-fp32"
     with pytest.raises(ModelLoadError, match="has no onnx/model.int8.onnx"):
         ClaimTagger.load(run / "export", backend="onnx", precision="int8")
 
@@ -82,7 +94,7 @@ def test_onnx_file_altered_is_rejected_by_name(export_dir, tmp_path):
     shutil.copytree(export_dir, copy)
     (copy / "onnx" / "model.int8.onnx").write_bytes(b"not a model")
     with pytest.raises(ModelLoadError, match=r"onnx/model.int8.onnx: SHA-256 .* does not match"):
-        ClaimTagger.load(copy)
+        ClaimTagger.load(copy, backend="onnx")
     ClaimTagger.load(copy, backend="onnx", precision="fp32")  # the fp32 file is intact
 
 

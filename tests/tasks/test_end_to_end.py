@@ -38,7 +38,10 @@ def test_export_is_safe_and_checksummed(export_dir):
     assert {"model.safetensors", "config.json", "tokenizer.json", "claimnet.json", "README.md"} <= set(files)
     assert not [f for f in files if f.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt"))]
     manifest = json.loads((export_dir / "claimnet.json").read_text())
-    assert manifest["labels"] == LABELS and manifest["model"]["context_window"] == 0
+    assert manifest["format_version"] == 2 and manifest["labels"] == LABELS
+    assert manifest["model"]["kind"] == "sentence" and manifest["model"]["context_window"] == 0
+    assert manifest["segmentation"]["max_chunk_chars"] == 2000 and manifest["segmentation"]["language"] == "en"
+    assert manifest["tokenizer"]["vocab_size"] == 30522 and manifest["tokenizer"]["pad_token_id"] == 0
     assert set(manifest["files"]) == set(files) - {"claimnet.json"}
     for name, digest in manifest["files"].items():
         assert sha256_file(export_dir / name) == digest

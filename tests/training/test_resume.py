@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from transformers import TrainerCallback
 
-from claimnet.tasks.train import train
 from claimnet.errors import ConfigError
+from claimnet.tasks.train import train
 from conftest import compose
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from claimnet.data import Article
 from claimnet.labels import LabelSet
 
+
 def _sentences(articles: Sequence[Article]) -> tuple[list[str], list[str]]:
     texts, labels = [], []
     for a in articles:

@@ -86,7 +86,8 @@ def bootstrap_intervals(
         "level": level,
         "resamples": resamples,
         "unit": "article",
-        "macro_f1": {"low": float(np.quantile(macro, lo_q)), "high": float(np.quantile(macro, hi_q)), "resamples": resamples},
+        "macro_f1": {"low": float(np.quantile(macro, lo_q)), "high": float(np.quantile(macro, hi_q)),
+                     "resamples": resamples},
         "per_label": {},
     }
     for j, label in enumerate(labels):
@@ -119,7 +120,6 @@ def compute_metrics(
     pred_all = probs_all.argmax(axis=1)
     cm = confusion(gold_all, pred_all, k)
     precision, recall, f1, support = _f1_from_confusion(cm)
-    present = support > 0
     tp = np.trace(cm)
     metrics: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

@@ -65,7 +65,10 @@ def baseline_table(metrics: Mapping[str, Any], baselines: Mapping[str, Mapping[s
 
 
 def comparison(metrics: Mapping[str, Any], previous: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Current against previous figures; a change is 'outside' when the previous value lies outside the current interval."""
+    """Current against previous figures.
+
+    A change is 'outside' when the previous value lies outside the current interval.
+    """
     intervals = metrics.get("intervals", {})
     items = [("macro-F1", metrics["macro_f1"], previous.get("macro_f1"), intervals.get("macro_f1"))]
     for label, m in metrics["per_label"].items():

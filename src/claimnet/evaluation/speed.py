@@ -92,7 +92,8 @@ def _latencies(fn: Callable[[str], Any], texts: Sequence[str]) -> dict[str, floa
             "p95_ms": round(float(np.percentile(times, 95)) * 1000, 2)}
 
 
-def tagging(export_dir: Path, texts: Sequence[str], threads: int | None, backends: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def tagging(export_dir: Path, texts: Sequence[str], threads: int | None,
+            backends: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Sentences/s, latency and agreement of each tagging path on raw article texts."""
     from transformers import pipeline
 

@@ -68,7 +68,8 @@ def results_table(metrics: dict[str, dict[str, Any]], labels: list[str]) -> str:
 def confusion_table(metrics: dict[str, Any]) -> str:
     cm = metrics["confusion_matrix"]
     labels = cm["labels"]
-    rows = ["| gold \\ predicted | " + " | ".join(labels) + " |", "| --- | " + " | ".join("---:" for _ in labels) + " |"]
+    rows = ["| gold \\ predicted | " + " | ".join(labels) + " |",
+            "| --- | " + " | ".join("---:" for _ in labels) + " |"]
     for label, row in zip(labels, cm["matrix"]):
         rows.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(rows)
@@ -102,7 +103,8 @@ def int8_note(int8: dict[str, Any] | None) -> str:
 
 
 def render_card(card: CardData, export_name: str = "path/to/export") -> str:
-    template = Template(resources.files("claimnet.export").joinpath("model_card_template.md").read_text(encoding="utf-8"))
+    source = resources.files("claimnet.export").joinpath("model_card_template.md")
+    template = Template(source.read_text(encoding="utf-8"))
     test = card.metrics.get("test")
     any_metrics = next(iter(card.metrics.values()), {})
     counts = ", ".join(f"{v} {k}" for k, v in card.train_counts.items())

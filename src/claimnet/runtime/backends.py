@@ -57,7 +57,8 @@ class TorchBackend:
         torch = self._torch
         inputs = {k: torch.from_numpy(v).to(self.device) for k, v in batch.items()}
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
-        with torch.inference_mode(), torch.autocast(self.device, dtype=dtype or torch.float32, enabled=dtype is not None):
+        autocast = torch.autocast(self.device, dtype=dtype or torch.float32, enabled=dtype is not None)
+        with torch.inference_mode(), autocast:
             logits = self.model(**inputs).logits
         return logits.float().cpu().numpy()
 

@@ -110,7 +110,7 @@ def _cached_replacer(base: type) -> type:
                 stripped = abbr.strip()
                 if stripped not in lowered:
                     continue
-                abbrev_match = _compiled(r"(?:^|\s|\r|\n){}".format(stripped), re.IGNORECASE).findall(text)
+                abbrev_match = _compiled(rf"(?:^|\s|\r|\n){stripped}", re.IGNORECASE).findall(text)
                 if not abbrev_match:
                     continue
                 next_word_start = r"(?<={" + str(re.escape(stripped)) + "} ).{1}"
@@ -126,12 +126,11 @@ def _cached_replacer(base: type) -> type:
             key = am.strip().lower()
             if not str(char).isupper() or key in prepositive:
                 if key in prepositive:
-                    pattern = r"(?<=\s{abbr})\.(?=(\s|:\d+))".format(abbr=am.strip())
+                    pattern = rf"(?<=\s{am.strip()})\.(?=(\s|:\d+))"
                 elif key in number_abbr:
-                    pattern = r"(?<=\s{abbr})\.(?=(\s\d|\s+\())".format(abbr=am.strip())
+                    pattern = rf"(?<=\s{am.strip()})\.(?=(\s\d|\s+\())"
                 else:
-                    pattern = r"(?<=\s{abbr})\.(?=((\.|\:|-|\?|,)|(\s([a-z]|I\s|I'm|I'll|\d|\())))".format(
-                        abbr=re.escape(am.strip()))
+                    pattern = rf"(?<=\s{re.escape(am.strip())})\.(?=((\.|\:|-|\?|,)|(\s([a-z]|I\s|I'm|I'll|\d|\())))"
                 txt = _compiled(pattern).sub("∯", " " + txt)[1:]
             return txt
 

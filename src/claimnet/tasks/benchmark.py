@@ -20,10 +20,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from claimnet.data import load_articles, load_splits
 from claimnet.errors import ClaimnetError
+from claimnet.evaluation.speed import cold_start, peak_rss, real_tokens, tagging
 from claimnet.labels import LabelSet
 from claimnet.runtime.environment import cpu_flags, cpu_has_fast_bf16, cpu_name, package_versions
 from claimnet.runtime.files import write_json
-from claimnet.evaluation.speed import cold_start, peak_rss, real_tokens, tagging
 from claimnet.tasks.train import train
 from claimnet.training.config import validate_train_config
 from claimnet.training.recipe import standard_recipe
@@ -38,7 +38,8 @@ def machine() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "flags": sorted(f for f in flags if f.startswith(("avx512", "amx")) or f in ("avx2", "fma")),
         "platform": platform.platform(),
-        "versions": {k: v for k, v in package_versions().items() if k in ("torch", "transformers", "onnxruntime", "tokenizers", "claimnet")},
+        "versions": {k: v for k, v in package_versions().items()
+                     if k in ("torch", "transformers", "onnxruntime", "tokenizers", "claimnet")},
     }
     import torch
 
@@ -163,7 +164,8 @@ def table(report: dict[str, Any]) -> str:
     if "speedup" in t:
         lines.append(f"  auto ({t['auto']}): {t['speedup']}x the pipeline, agreement {t['agreement']}")
     for name, r in t.get("cold_start", {}).items():
-        lines.append(f"  cold start {name:<14} {r['seconds']:>6.2f} s to the first tagged article, peak RSS {r['peak_rss_mb']:.0f} MB")
+        lines.append(f"  cold start {name:<14} {r['seconds']:>6.2f} s to the first tagged article, "
+                     f"peak RSS {r['peak_rss_mb']:.0f} MB")
     return "\n".join(lines)
 
 

@@ -1,0 +1,62 @@
+"""The manifest is in charge of inference: version 1 still loads, recorded settings are used, the rest is refused."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from claimnet import ClaimTagger, ModelLoadError
+from claimnet.runtime.segmentation import DEFAULT_SETTINGS, SegmentationSettings, segment
+from conftest import FIXTURES, V1_EXPORT, rewrite_as_v2
+
+
+def test_a_version_1_export_still_loads_and_tags_as_it_did():
+    expected = json.loads((FIXTURES / "v1-expected.json").read_text(encoding="utf-8"))
+    for backend in ("onnx", "torch"):
+        tagger = ClaimTagger.load(V1_EXPORT, backend=backend, precision="fp32")
+        assert tagger.manifest["model"] == {"kind": "sentence", "base_model": "tiny-random-bert (test fixture)",
+                                            "context_window": 1, "max_length": 48}
+        assert tagger.context_window == 1 and tagger.segmentation == DEFAULT_SETTINGS
+        got = [s.to_dict() for s in tagger.tag(expected["text"])]
+        assert [(s["start"], s["end"], s["label"]) for s in got] == \
+            [(s["start"], s["end"], s["label"]) for s in expected["sentences"]]
+        for ours, theirs in zip(got, expected["sentences"]):
+            np.testing.assert_allclose([ours["scores"][k] for k in theirs["scores"]], list(theirs["scores"].values()),
+                                       atol=1e-5)
+
+
+def test_recorded_settings_that_differ_from_the_defaults_are_the_ones_used(tmp_path):
+    settings = SegmentationSettings(language="de", max_chunk_chars=300)
+    tagger = ClaimTagger.load(rewrite_as_v2(tmp_path, settings, context_window=2))
+    assert tagger.segmentation == settings and tagger.context_window == 2 and tagger.encoder.max_length == 40
+    # One 500-character sentence: pysbd keeps it whole; cut at 300 characters it becomes two.
+    text = "Der Rat hat den Haushalt " + "und noch mehr Worte " * 24 + "beschlossen. Dann ging er."
+    assert len(segment(text)) == 2
+    spans = [(s.start, s.end) for s in tagger.tag(text)]
+    assert spans == segment(text, settings) and len(spans) == 3
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"model__kind": "article"}, r"model.kind 'article' is not one this claimnet can run \(it runs \['sentence'\]\)"),
+    ({"segmentation__splitter": "spacy"}, r"segmentation.splitter is 'spacy'; this claimnet segments only with splitter='pysbd'"),
+    ({"segmentation__pysbd_version": "0.3.3"}, r"segmentation.pysbd_version is '0.3.3'; this claimnet segments with pysbd 0.3.4"),
+    ({"segmentation__language": "xx"}, r"segmentation.language 'xx' is not one of pysbd's languages \[.*'en'"),
+    ({"segmentation__max_chunk_chars": 10}, r"segmentation.max_chunk_chars must be an int >= 200. Got 10 instead."),
+    ({"model__context_window": -1}, r"model.context_window must be a non-negative int. Got -1 instead."),
+    ({"tokenizer__vocab_sha256": "0" * 64}, r"tokenizer.vocab_sha256 is '0000.*the tokenizer is not the one"),
+])
+def test_an_export_this_claimnet_cannot_honour_is_refused_with_what_it_supports(tmp_path, override, message):
+    export = rewrite_as_v2(tmp_path, DEFAULT_SETTINGS, **override)
+    with pytest.raises(ModelLoadError, match=message):
+        ClaimTagger.load(export)
+
+
+def test_an_unknown_format_version_names_the_readable_ones(tmp_path):
+    export = rewrite_as_v2(tmp_path, DEFAULT_SETTINGS)
+    manifest = json.loads((export / "claimnet.json").read_text())
+    manifest["format_version"] = 3
+    (export / "claimnet.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match=r"format_version 3 is not supported by this claimnet \(it reads \[1, 2\]\)"):
+        ClaimTagger.load(export)
