@@ -1,7 +1,8 @@
 """The label schema: names in precedence order, and their integer ids.
 
-The label names come from config (``data.labels``); nothing else in the code
-names a label, so a project with another label set only edits its config.
+The label names come from config (``data.labels``), a manifest, or ``--labels``;
+only :data:`DEFAULT_LABELS` names them in code, so a project with another label
+set only edits its config.
 """
 
 from __future__ import annotations
@@ -10,6 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from claimnet.errors import ConfigError
+
+# The guidelines' four labels in precedence order, for commands that run without Hydra
+# (``claimnet data`` with neither --labels nor --model). configs/data/claimnet_wikinews.yaml
+# holds the same list; tests/data/test_cli_data.py keeps the two in step.
+DEFAULT_LABELS = ("attribution", "hedge", "claim", "background")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The ``claimnet`` command: one module per subcommand (``claimnet tag``; ``data`` and ``serve`` come here).
+"""The ``claimnet`` command: one module per subcommand (``claimnet tag``, ``claimnet data``).
 
 Runs on the base install (no torch, transformers or Hydra needed with an ONNX
 export). Exit codes: 0 done, 1 a check the user asked for failed, 2 a problem
@@ -11,10 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from claimnet.cli import tag
+from claimnet.cli import data, tag
 from claimnet.errors import ClaimnetError
 
-SUBCOMMANDS = (tag,)
+SUBCOMMANDS = (tag, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,8 @@ so callers can either stop at the first one or collect them all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,28 @@ def iter_records(raw: bytes, source: str) -> Iterator[tuple[int, Any, str | None
             yield lineno, json.loads(decoded), None
         except json.JSONDecodeError as exc:
             yield lineno, None, f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
+
+
+def article_record(article) -> dict[str, Any]:
+    """An :class:`~claimnet.data.articles.Article` as its JSONL object (metadata after the three fields)."""
+    return {"id": article.id, "text": article.text,
+            "sentences": [{"start": s.start, "end": s.end, "label": s.label} for s in article.sentences],
+            **dict(article.metadata)}
+
+
+def write_articles(path: str | Path, articles: Iterable) -> int:
+    """Write articles as JSONL through a temporary file and a rename (whole or not at all); returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    n = 0
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            for article in articles:
+                fh.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+                n += 1
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n

@@ -207,10 +207,15 @@ def _chunks(paragraph: str, max_chars: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def _strippable(ch: str) -> bool:
+    # A byte-order mark is not white space to Python, but it is no part of a sentence either.
+    return ch.isspace() or ch == "\ufeff"
+
+
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
+    while start < end and _strippable(text[start]):
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and _strippable(text[end - 1]):
         end -= 1
     return start, end
 
