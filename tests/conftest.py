@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -24,6 +25,12 @@ DATA_DIR = ROOT / "data" / "claimnet-wikinews"
 LABELS = ["attribution", "hedge", "claim", "background"]
 os.environ.setdefault("CLAIMNET_ROOT", str(ROOT))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Property tests: the `ci` profile (default) is bounded and deterministic so the fast suite stays fast;
+# HYPOTHESIS_PROFILE=thorough searches longer.
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True, scope="session")

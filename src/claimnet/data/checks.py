@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimnet.data.articles import Article
+from claimnet.data.jsonl import read_bytes
 from claimnet.data.validation import load_articles
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
@@ -44,6 +45,8 @@ def uncovered_stretches(article: Article, min_chars: int = 1) -> list[tuple[int,
 
 def validate_files(paths: Sequence[str | Path], labels: LabelSet) -> Report:
     """Check each file fully, then the files against each other."""
+    for path in paths:  # a file that cannot be read is a usage error (exit 2), not a finding
+        read_bytes(path, "a .jsonl file of articles")
     report = Report()
     first_id: dict[str, str] = {}
     first_text: dict[str, str] = {}

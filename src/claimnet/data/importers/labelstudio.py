@@ -84,13 +84,16 @@ def _spans(text: str, annotation: dict[str, Any], label_map: LabelMap, where: st
     utf16 = None
     for r, item in enumerate(annotation.get("result") or []):
         here = f"{where} result {r}"
-        if not isinstance(item, dict) or not isinstance(item.get("value"), dict):
-            raise DataError([f"{here}: expected an object with a 'value' object"])
-        kind, value = item.get("type"), item["value"]
-        names = value.get("labels") if kind == "labels" else value.get("choices") if kind == "choices" else None
-        if names is None:
+        if not isinstance(item, dict):
+            raise DataError([f"{here}: expected an object, got {type(item).__name__}"])
+        kind = item.get("type")
+        if kind not in ("labels", "choices"):
             result.counts.skip(f"results of type {kind!r}")
             continue
+        value = item.get("value")
+        if not isinstance(value, dict):
+            raise DataError([f"{here}: a {kind!r} result needs a 'value' object"])
+        names = value.get(kind)
         if not isinstance(names, list) or not names:
             raise DataError([f"{here}: value.{'labels' if kind == 'labels' else 'choices'} must be a non-empty list"])
         if "start" not in value and kind == "choices":
