@@ -26,7 +26,9 @@ def test_default_train_config_is_valid_and_points_inside_the_project():
 
 @pytest.mark.parametrize("group, option", [(g, o) for g, opts in GROUPS.items() for o in opts])
 def test_every_group_option_composes(group, option):
-    validate_train_config(compose("train", [f"{group}={option}"]))
+    # data=custom leaves name, licence and paths to the user (its own test below checks the message)
+    mandatory = ["data.name=x", "data.license=y", "data.train_path=a", "data.dev_path=b", "data.test_path=c"]
+    validate_train_config(compose("train", [f"{group}={option}", *(mandatory if option == "custom" else [])]))
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
@@ -76,3 +78,18 @@ def test_label_set_rejects_duplicates_and_single_labels():
     with pytest.raises(ConfigError, match="at least 2 labels"):
         LabelSet.from_names(["claim"])
     assert LabelSet.from_names(LABELS).id2label[1] == "hedge"
+
+
+def test_custom_data_needs_a_name_and_a_license(tmp_path):
+    from conftest import run_script
+
+    proc = run_script("train.py", "experiment=smoke", "data=custom", f"paths.output_dir={tmp_path}")
+    assert proc.returncode == 2
+    assert ("error: data.name, data.license, data.train_path, data.dev_path, data.test_path must be set: "
+            "this data config leaves them to you (e.g. data.name=...)") in proc.stderr
+    assert "Traceback" not in proc.stderr
+    split = Path(CONFIG_DIR).parent / "data" / "claimnet-wikinews"
+    cfg = compose("train", ["data=custom", "data.name=my-news", "data.license=CC BY 4.0",
+                            *(f"data.{s}_path={split / s}.jsonl" for s in ("train", "dev", "test"))])
+    validate_train_config(cfg)
+    assert cfg.data.labels == LABELS and cfg.data.source is None and cfg.data.name == "my-news"

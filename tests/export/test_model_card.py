@@ -32,7 +32,7 @@ PATTERN = re.compile(
     r'"text_pair": .*'
     r"session = ort\.InferenceSession\(\"path/to/export/onnx/model\.int8\.onnx\"\).*"
     r"- Base model: `sentence-transformers/all-MiniLM-L6-v2` \(Apache-2\.0\)\.\n"
-    r"- Training data: claimnet-wikinews, article texts by Wikinews contributors\n.*CC BY 2\.5",
+    r"- Training data: claimnet-wikinews, CC BY 2\.5; article texts by Wikinews contributors",
     re.DOTALL,
 )
 
@@ -49,6 +49,8 @@ def card(**changes) -> CardData:
         file_sizes={"model.safetensors": 90_871_032, "onnx/model.onnx": 91_728_852, "onnx/model.int8.onnx": 23_599_364},
         int8={"split": "dev", "agreement_with_fp32": 0.99, "macro_f1_int8": 0.83, "macro_f1_fp32": 0.8345,
               "included": True, "max_drop": 0.01},
+        data_source="article texts by Wikinews contributors (https://en.wikinews.org)",
+        data_about="English Wikinews in a neutral register",
     )
     facts.update(changes)
     return CardData(**facts)
@@ -67,3 +69,9 @@ def test_card_says_when_int8_was_left_out_and_uses_fp32_onnx():
     assert "The int8 model was left out: it lost more than 0.01 macro-F1." in text
     assert 'InferenceSession("path/to/export/onnx/model.onnx")' in text
     assert 'clf("The ministry said the bridge will reopen in May.")' in text
+
+
+def test_a_card_for_other_data_never_claims_wikinews():
+    text = render_card(card(dataset="my-news", data_license="CC BY 4.0", data_source=None, data_about=None))
+    assert "wikinews" not in text.lower()
+    assert "- Training data: my-news, CC BY 4.0." in text and "It was trained on my-news (6427 training sentences)." in text

@@ -45,7 +45,8 @@ class ImportCounts:
     skipped: dict[str, int] = field(default_factory=dict)  # what the source held that is not a label span
 
     def skip(self, what: str, n: int = 1) -> None:
-        self.skipped[what] = self.skipped.get(what, 0) + n
+        if n:
+            self.skipped[what] = self.skipped.get(what, 0) + n
 
     def add(self, other: ImportCounts) -> None:
         for f in fields(self):

@@ -56,6 +56,8 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, splits: Mapping[str, lis
         file_sizes={p.relative_to(export_dir).as_posix(): p.stat().st_size
                     for p in export_dir.rglob("*") if p.is_file()},
         int8=int8,
+        data_source=cfg["data"].get("source"),
+        data_about=cfg["data"].get("about"),
     )
 
 

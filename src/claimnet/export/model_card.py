@@ -37,6 +37,8 @@ class CardData:
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     file_sizes: dict[str, int] = field(default_factory=dict)
     int8: dict[str, Any] | None = None
+    data_source: str | None = None  # who made the texts and labels, for the licence section
+    data_about: str | None = None   # what the data is like, for the limits section
 
 
 def _fmt(x: float | None) -> str:
@@ -115,6 +117,8 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
         dataset=card.dataset,
         dataset_version=card.dataset_version,
         data_license=card.data_license,
+        data_source=f"; {card.data_source}" if card.data_source else "",
+        data_about=card.data_about or f"{card.dataset} ({sum(card.train_counts.values())} training sentences)",
         model_name=card.model_name,
         test_macro_f1=f"{test['macro_f1']:.4f}" if test else "null",
         label_list=", ".join(card.labels),

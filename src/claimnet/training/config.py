@@ -8,6 +8,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from claimnet.config import check_choice, check_number, get
+from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
 from claimnet.runtime.backends import BACKENDS, PRECISIONS
 from claimnet.runtime.environment import TRAINING_PRECISIONS
@@ -22,6 +23,10 @@ def plain(value: Any) -> Any:
 
 def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     """Reject out-of-range values (naming key and allowed values); return the run's label set."""
+    missing = [f"data.{k}" for k in get(cfg, "data") if OmegaConf.is_missing(cfg["data"], k)]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} must be set: this data config leaves them to you "
+                          f"(e.g. {missing[0]}=...).")
     labels = LabelSet.from_names(get(cfg, "data.labels"))
     check_number(cfg, "seed", 0, integer=True)
     check_number(cfg, "model.context_window", 0, 20, integer=True)
