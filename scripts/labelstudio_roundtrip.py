@@ -101,10 +101,12 @@ def main() -> int:
         config.write_text(run([*CLAIMNET, "data", "labelstudio-config", "--model", args.model]).stdout)
         run([*CLAIMNET, "data", "export-tasks", args.articles, "--model", args.model, "-o", str(tasks)])
         token = secrets.token_hex(20)
-        env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(tmp / "ls-data"), "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true"}
+        env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(tmp / "ls-data"),
+               "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true"}
         url = f"http://127.0.0.1:{args.port}"
         log = open(tmp / "label-studio.log", "w")
-        proc = subprocess.Popen([ls_bin, "start", "--no-browser", "--port", str(args.port), "--internal-host", "127.0.0.1",
+        proc = subprocess.Popen([ls_bin, "start", "--no-browser", "--port", str(args.port),
+                                 "--internal-host", "127.0.0.1",
                                  "--username", "roundtrip@claimnet.local", "--password", secrets.token_hex(8),
                                  "--user-token", token, "--enable-legacy-api-token"],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
