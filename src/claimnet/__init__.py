@@ -2,10 +2,23 @@
 
 Importing claimnet loads no torch, transformers or Hydra: the runtime
 (``ClaimTagger``, in :mod:`claimnet.runtime`) needs only the base install.
+``claimnet.train(overrides=[...])``, ``evaluate``, ``export`` and ``benchmark``
+run the jobs from Python (:mod:`claimnet.api`, loaded on first use).
 """
 
 from claimnet.errors import ClaimnetError, ConfigError, DataError, ModelLoadError
 from claimnet.runtime.tagger import ClaimTagger, TaggedSentence
 
 __version__ = "0.1.0"
-__all__ = ["ClaimTagger", "TaggedSentence", "ClaimnetError", "ConfigError", "DataError", "ModelLoadError"]
+__all__ = ["ClaimTagger", "TaggedSentence", "ClaimnetError", "ConfigError", "DataError", "ModelLoadError",
+           "train", "evaluate", "export", "benchmark"]
+_JOBS = ("train", "evaluate", "export", "benchmark")
+
+
+def __getattr__(name: str):
+    # claimnet.train(...) and friends load Hydra and the training side only when called for.
+    if name in _JOBS:
+        import importlib
+
+        return getattr(importlib.import_module("claimnet.api"), name)
+    raise AttributeError(f"module 'claimnet' has no attribute {name!r}")

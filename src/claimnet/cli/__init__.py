@@ -1,4 +1,5 @@
-"""The ``claimnet`` command: one module per subcommand (``claimnet tag``, ``claimnet data``).
+"""The ``claimnet`` command: one module per subcommand (``tag``, ``data``, and the jobs ``train``,
+``evaluate``, ``export``, ``bench``).
 
 Runs on the base install (no torch, transformers or Hydra needed with an ONNX
 export). Exit codes: 0 done, 1 a check the user asked for failed, 2 a problem
@@ -11,15 +12,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from claimnet.cli import data, tag
+from claimnet import __version__
+from claimnet.cli import data, jobs, tag
 from claimnet.errors import ClaimnetError
 
-SUBCOMMANDS = (tag, data)
+SUBCOMMANDS = (tag, data, jobs)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claimnet", description="Tag each sentence of a news article as claim, attribution, hedge or background.")
+    parser.add_argument("--version", action="version", version=f"claimnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in SUBCOMMANDS:
         module.add_parser(sub)

@@ -16,11 +16,15 @@ from typing import Any
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from claimnet.bundled import config_dir, corpus_dir
 from claimnet.errors import ClaimnetError
 from claimnet.training.runs import run_dir_for
 
-if not OmegaConf.has_resolver("claimnet_run_dir"):
-    OmegaConf.register_new_resolver("claimnet_run_dir", run_dir_for)
+for _name, _resolver in (("claimnet_run_dir", run_dir_for),
+                         ("claimnet_config_dir", lambda: str(config_dir())),
+                         ("claimnet_corpus_dir", lambda: str(corpus_dir()))):
+    if not OmegaConf.has_resolver(_name):
+        OmegaConf.register_new_resolver(_name, _resolver)
 
 
 _outcome: dict[str, int] = {}
@@ -57,16 +61,42 @@ def run(task: Callable[..., Any], cfg) -> Any:
     return result
 
 
-def exit_with(main: Callable[[], Any]) -> None:
-    """Call a ``@hydra.main`` function and exit with the task's code.
+def exit_code(main: Callable[[], Any]) -> int:
+    """Call a ``@hydra.main`` function and return the task's exit code.
 
     Hydra exits 1 on a bad override or an unknown config option before the task
-    runs; that is a usage error, so it becomes 2.
+    runs; that is a usage error, so it becomes 2. ``--help`` and ``--cfg`` exit 0.
     """
+    _outcome.clear()
     try:
         main()
     except SystemExit as exc:
-        if "code" not in _outcome and exc.code not in (0, None):
-            sys.exit(2)
-        raise
-    sys.exit(_outcome.get("code", 0))
+        if "code" not in _outcome:
+            return 0 if exc.code in (0, None) else 2
+        return _outcome["code"]
+    return _outcome.get("code", 0)
+
+
+def exit_with(main: Callable[[], Any]) -> None:
+    """``sys.exit`` with :func:`exit_code` (what the thin scripts call)."""
+    sys.exit(exit_code(main))
+
+
+def hydra_job(task: Callable[..., Any], config_name: str, argv: list[str], prog: str) -> int:
+    """Run a task under ``@hydra.main`` with the bundled configs and ``argv`` as its command line.
+
+    What ``claimnet train|evaluate|export|bench`` call: the same overrides, ``--help``,
+    ``--cfg job``, ``-m`` and ``--config-dir`` as the scripts.
+    """
+    import hydra
+
+    @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=config_name)
+    def main(cfg):
+        return run(task, cfg)
+
+    saved = sys.argv
+    sys.argv = [prog, *argv]
+    try:
+        return exit_code(main)
+    finally:
+        sys.argv = saved

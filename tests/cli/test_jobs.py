@@ -1,0 +1,87 @@
+"""Train anywhere: the wheel carries configs and corpus; `claimnet train` and `claimnet.train()` run the job."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import claimnet
+from claimnet.cli import main
+from claimnet.errors import ConfigError
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           str(ROOT), "-w", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (path,) = out.glob("claimnet-*.whl")
+    return path
+
+
+def test_the_wheel_carries_the_configs_and_the_corpus(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    configs = {p.relative_to(ROOT / "configs").as_posix() for p in (ROOT / "configs").rglob("*.yaml")}
+    assert {f"claimnet/bundled/configs/{c}" for c in configs} <= names
+    for split in ("train", "dev", "test"):
+        assert f"claimnet/bundled/corpus/claimnet-wikinews/{split}.jsonl" in names
+    assert "claimnet/bundled/corpus/claimnet-wikinews/README.md" in names
+    assert {"claimnet/export/model_card_template.md", "claimnet/py.typed"} <= names
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("CLAIMNET_ROOT", "CLAIMNET_OUTPUT_DIR")}
+
+
+def test_an_installed_claimnet_trains_from_another_folder(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    code = (f"import sys; sys.path.insert(0, {str(site)!r})\n"
+            "import claimnet.cli\n"
+            f"assert claimnet.cli.__file__.startswith({str(site)!r}), claimnet.cli.__file__\n"
+            "sys.exit(claimnet.cli.main(sys.argv[1:]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, "train", "experiment=smoke"], cwd=work, env=clean_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run = (work / "outputs" / "latest").resolve()
+    config = (run / "config.yaml").read_text()
+    assert f"train_path: {site}/claimnet/bundled/corpus/claimnet-wikinews/train.jsonl" in config
+    assert (run / "export" / "claimnet.json").is_file() and proc.stdout.strip().splitlines()[-1].startswith("Export:")
+    bad = subprocess.run([sys.executable, "-c", code, "train", "trainer.epochs=3"], cwd=work, env=clean_env(),
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "trainer.epochs" in bad.stderr
+
+
+def test_version_and_job_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"claimnet {claimnet.__version__}"
+    assert main(["evaluate", "--help"]) == 0
+    assert "model_path" in capsys.readouterr().out
+
+
+def test_the_python_api_trains_with_a_users_own_config_folder(tmp_path):
+    mine = tmp_path / "my-configs" / "experiment"
+    mine.mkdir(parents=True)
+    (mine / "mine.yaml").write_text("# @package _global_\ndefaults:\n  - smoke\n  - _self_\nseed: 7\n")
+    result = claimnet.train(overrides=["experiment=mine", f"paths.output_dir={tmp_path / 'out'}"],
+                            config_dir=tmp_path / "my-configs")
+    run = tmp_path / "out" / "latest"
+    assert run.resolve() == Path(result["run_dir"]).resolve()
+    assert json.loads((run.resolve() / "export" / "claimnet.json").read_text())["run"]["seed"] == 7
+    assert 0 <= result["test"]["macro_f1"] <= 1
+    with pytest.raises(ConfigError, match="trainer.epochs"):
+        claimnet.train(overrides=["trainer.epochs=3"])
+    with pytest.raises(TypeError, match="list of 'key=value' strings"):
+        claimnet.train(overrides="experiment=smoke")
