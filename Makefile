@@ -10,7 +10,7 @@ ARGS ?=
 TORCH_STACK := ^(torch|triton|nvidia-|cuda-)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate export bench lint test test-full test-lowest lock clean
+.PHONY: help install train evaluate export tag bench lint test test-full test-lowest lock clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ evaluate: $(STAMP) ## Evaluate an export (ARGS="model_path=... data_path=...")
 
 export: $(STAMP) ## Export a run's best checkpoint (ARGS="run_dir=...")
 	$(PY) scripts/export.py $(ARGS)
+
+tag: $(STAMP) ## Tag raw text with an export (ARGS="--model DIR article.txt", default model outputs/latest/export)
+	$(VENV)/bin/claimnet tag $(ARGS)
 
 bench: $(STAMP) ## Benchmark against the standard HF recipe (ARGS="out=bench.json quick=true model_path=...")
 	$(PY) scripts/benchmark.py $(ARGS)

@@ -13,6 +13,31 @@ from claimnet.runtime.backends import BACKENDS, PRECISIONS
 from claimnet.runtime.formats import FORMATS, write_results
 
 DEFAULT_MODEL = "outputs/latest/export"
+MODEL_ENV = "CLAIMNET_MODEL"
+
+
+def model_dir(given: str | None) -> str:
+    """``--model``, else ``$CLAIMNET_MODEL``, else ``outputs/latest/export``; a clear error when none exists."""
+    import os
+
+    if given:
+        return given
+    path = os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    if not Path(path).exists():
+        raise DataError([f"no model found: pass --model DIR, set {MODEL_ENV}=DIR, or train one so that "
+                         f"{DEFAULT_MODEL} exists (looked for {path})"])
+    return path
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1. Got {text!r} instead.") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1. Got {value} instead.")
+    return value
 
 
 def _read_raw(name: str) -> tuple[bytes, str]:
@@ -56,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
         if not text.strip():
             print(f"claimnet: {doc_id}: empty, nothing to tag", file=sys.stderr)
     docs = [(d, t) for d, t in docs if t.strip()]
-    if not docs:
+    if not docs:  # an empty input is an empty result, in the requested format
+        write_results(args.format, [], [], sys.stdout, [])
         return 0
-    tagger = ClaimTagger.load(args.model, backend=args.backend, precision=args.precision,
+    tagger = ClaimTagger.load(model_dir(args.model), backend=args.backend, precision=args.precision,
                               batch_size=args.batch_size, num_threads=args.threads)
     results = tagger.tag_many([t for _, t in docs])
     write_results(args.format, docs, results, sys.stdout, tagger.labels)
@@ -68,12 +94,13 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(sub) -> None:
     tag = sub.add_parser("tag", help="tag the sentences of raw text articles")
     tag.add_argument("files", nargs="+", metavar="FILE", help="UTF-8 text files, or - for standard input")
-    tag.add_argument("--model", default=DEFAULT_MODEL, help=f"export folder (default: {DEFAULT_MODEL})")
+    tag.add_argument("--model", default=None,
+                     help=f"export folder (default: ${MODEL_ENV}, else {DEFAULT_MODEL})")
     tag.add_argument("--backend", default="auto", choices=BACKENDS)
     tag.add_argument("--precision", default="auto", choices=PRECISIONS)
     tag.add_argument("--input", default="text", choices=["text", "jsonl"],
                      help="text: each file is one article; jsonl: one article per line with a 'text' field")
     tag.add_argument("--format", default="text", choices=FORMATS)
-    tag.add_argument("--batch-size", type=int, default=None, help="sentences per batch (default: per backend)")
-    tag.add_argument("--threads", type=int, default=None, help="intra-op threads (default: the runtime's)")
+    tag.add_argument("--batch-size", type=positive_int, default=None, help="sentences per batch (default: per backend)")
+    tag.add_argument("--threads", type=positive_int, default=None, help="intra-op threads (default: the runtime's)")
     tag.set_defaults(func=run)

@@ -101,6 +101,14 @@ def gpu_present() -> bool:
     return shutil.which("nvidia-smi") is not None and torch_available()
 
 
+def _why_no_int8(manifest: Mapping[str, Any]) -> str:
+    figures = manifest.get("int8")
+    if isinstance(figures, Mapping) and figures.get("included") is False:
+        return (f"the export-time check left it out (it lost {figures.get('macro_f1_drop', 0):.4f} {figures.get('split')} "
+                f"macro-F1 against fp32, more than the {figures.get('max_drop')} allowed)")
+    return "it was exported without one (export.int8=false or export.onnx=false)"
+
+
 def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) -> tuple[str, str, list[str]]:
     """Resolve ``auto`` choices; return (backend, precision, files the backend reads)."""
     if backend not in BACKENDS:
@@ -109,6 +117,9 @@ def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) ->
         raise ConfigError(f"precision must be one of {list(PRECISIONS)}. Got {precision!r} instead.")
     files = manifest["files"]
     onnx_available = [p for p, f in ONNX_FILES.items() if f in files]
+    if precision == "int8" and "int8" not in onnx_available:
+        raise ModelLoadError(f"this export has no int8 model ({ONNX_FILES['int8']}): {_why_no_int8(manifest)}; "
+                             "use precision 'auto' or 'fp32'")
     if backend == "auto":
         if onnx_available and precision in ("auto", *onnx_available) and not gpu_present():
             backend = "onnx"

@@ -95,6 +95,10 @@ class ClaimTagger:
         return cls(export_dir, manifest, runner, encoder, batch_size or DEFAULT_BATCH_SIZE[backend],
                    segmentation_settings(manifest))
 
+    def __repr__(self) -> str:
+        return (f"ClaimTagger(export={str(self.export_dir)!r}, backend={self.backend.name!r}, "
+                f"precision={self.backend.precision!r}, labels={self.labels})")
+
     @property
     def labels(self) -> list[str]:
         return list(self.label_set.names)
@@ -133,6 +137,12 @@ class ClaimTagger:
 
     def tag_many(self, texts: Sequence[str]) -> list[list[TaggedSentence]]:
         """Tag several articles in one batched pass; results keep the input order."""
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("tag_many() takes a list of article texts, not one string; for one article use tag(text)")
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"tag_many(): texts[{i}] is {type(text).__name__}; each article must be a str")
         spans = [self.segment(t) for t in texts]
         labels = self.labels
         results = []
@@ -151,4 +161,6 @@ class ClaimTagger:
 
     def tag(self, text: str) -> list[TaggedSentence]:
         """Segment one article and tag each sentence."""
+        if not isinstance(text, str):
+            raise TypeError(f"tag() takes the article's text as a str, got {type(text).__name__}")
         return self.tag_many([text])[0]

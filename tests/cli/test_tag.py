@@ -1,0 +1,76 @@
+"""What a new user hands the tagger and `claimnet tag`: clear errors, one output shape, a findable model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from claimnet import ClaimTagger, ModelLoadError
+from conftest import rewrite_as_v2, run_cli
+
+
+def test_tag_and_tag_many_check_their_argument_types(export_dir):
+    tagger = ClaimTagger.load(export_dir)
+    with pytest.raises(TypeError, match=r"tag_many\(\) takes a list of article texts, not one string"):
+        tagger.tag_many("Police said so.")
+    with pytest.raises(TypeError, match=r"tag\(\) takes the article's text as a str, got NoneType"):
+        tagger.tag(None)
+    with pytest.raises(TypeError, match=r"texts\[1\] is int"):
+        tagger.tag_many(["ok.", 3])
+    assert repr(tagger) == (f"ClaimTagger(export={str(export_dir)!r}, backend='onnx', precision='int8', "
+                            "labels=['attribution', 'hedge', 'claim', 'background'])")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_sentence(export_dir):
+    text = "\ufeffPolice said two people were hurt. It may rain."
+    first, second = ClaimTagger.load(export_dir).tag(text)
+    assert (first.start, first.text) == (1, "Police said two people were hurt.")
+    assert text[second.start:second.end] == second.text == "It may rain."
+
+
+def test_the_default_model_comes_from_claimnet_model_then_outputs_latest(export_dir, tmp_path):
+    env = {**os.environ, "CLAIMNET_MODEL": str(export_dir)}
+    proc = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so.",
+                          capture_output=True, cwd=tmp_path, env=env, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.decode().split()[0] in ClaimTagger.load(export_dir).labels
+    env.pop("CLAIMNET_MODEL")
+    proc = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so.",
+                          capture_output=True, cwd=tmp_path, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert ("no model found: pass --model DIR, set CLAIMNET_MODEL=DIR, or train one so that "
+            "outputs/latest/export exists") in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("fmt, expected", [("json", "[]\n"), ("jsonl", ""), ("text", "")])
+def test_empty_input_is_an_empty_result_in_the_requested_format(export_dir, fmt, expected):
+    proc = run_cli("tag", "--model", str(export_dir), "--format", fmt, "-", input=b"")
+    assert proc.returncode == 0 and proc.stdout.decode() == expected
+    assert "empty, nothing to tag" in proc.stderr.decode()
+
+
+def test_json_is_a_list_for_one_file_and_for_two(export_dir, tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("Police said so.")
+    b.write_text("It may rain.")
+    one = json.loads(run_cli("tag", "--model", str(export_dir), "--format", "json", str(a)).stdout)
+    two = json.loads(run_cli("tag", "--model", str(export_dir), "--format", "json", str(a), str(b)).stdout)
+    assert [d["id"] for d in one] == [str(a)] and [d["id"] for d in two] == [str(a), str(b)]
+
+
+@pytest.mark.parametrize("option, value", [("--batch-size", "0"), ("--threads", "-3"), ("--batch-size", "x")])
+def test_option_values_out_of_range_are_refused(export_dir, option, value):
+    proc = run_cli("tag", "--model", str(export_dir), option, value, "-", input=b"Police said so.")
+    assert proc.returncode == 2 and f"{option}: must be an int >= 1" in proc.stderr.decode()
+
+
+def test_asking_for_int8_that_the_check_left_out_names_the_cause(tmp_path):
+    left_out = rewrite_as_v2(tmp_path, int8={"split": "dev", "included": False, "macro_f1_drop": 0.0164,
+                                             "max_drop": 0.01})
+    with pytest.raises(ModelLoadError, match=r"this export has no int8 model \(onnx/model.int8.onnx\): the export-time "
+                                             r"check left it out \(it lost 0.0164 dev macro-F1 against fp32, more "
+                                             r"than the 0.01 allowed\)"):
+        ClaimTagger.load(left_out, precision="int8")
