@@ -81,7 +81,12 @@ def test_evaluate_gates_exit_codes_and_step_summary(export_dir, tmp_path):
     ok = run_script("evaluate.py", *base, f"output_dir={first}", "gates.macro_f1=0.0",
                     env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert ok.returncode == 0, ok.stderr[-2000:]
-    assert "### Per label" in summary.read_text()
+    text = summary.read_text()
+    assert "### Per label" in text
+    # the gates come first, passing ones too, in the summary, report.md and report.html
+    assert text.index("### Gates: all 1 gate passed") < text.index("macro-F1")
+    assert "| gates.macro_f1 |" in text and "| 0.0 | passed |" in text
+    assert "Gates: all 1 gate passed" in (first / "report.html").read_text()
 
     failed = run_script("evaluate.py", *base, f"output_dir={tmp_path / 'second'}", "gates.macro_f1=0.99",
                         "gates.per_label.hedge=0.99", f"compare_to={first / 'metrics.json'}", "gates.max_drop=0.0")
@@ -91,7 +96,22 @@ def test_evaluate_gates_exit_codes_and_step_summary(export_dir, tmp_path):
     assert "gate gates.max_drop" not in failed.stderr  # same model, same data: no drop
     metrics = json.loads((tmp_path / "second" / "metrics.json").read_text())
     assert metrics["gates"]["passed"] is False and len(metrics["gates"]["failures"]) == 2
+    assert [r["passed"] for r in metrics["gates"]["results"]] == [False, False, True]
+    report = (tmp_path / "second" / "report.md").read_text()
+    assert "### Gates: FAILED: 2 of 3 gates" in report and "| gates.max_drop | 0.0000 | 0.0 | passed |" in report
     assert metrics["compared_to"]["changes"][0]["change"] == pytest.approx(0.0)
 
     usage = run_script("evaluate.py", *base, f"output_dir={tmp_path / 'third'}", "gates.max_drop=0.01")
     assert usage.returncode == 2 and "gates.max_drop needs compare_to" in usage.stderr
+
+
+def test_intervals_over_too_few_articles_say_so_and_counts_are_singular():
+    from claimnet.evaluation.metrics import compute_metrics, headline
+    from claimnet.evaluation.report import headline_md
+
+    gold = [np.array([0, 1, 2, 3])]
+    probs = [np.eye(4)[[0, 1, 2, 2]]]
+    m = compute_metrics(gold, probs, ["a", "b", "c", "d"], resamples=20, seed=0)
+    assert "4 sentences in 1 article ·" in headline_md(m)
+    assert "intervals not meaningful: 1 article (fewer than 10)" in headline_md(m)
+    assert "(interval not meaningful: 1 article)" in headline(m)

@@ -30,25 +30,36 @@ def validate_gates(gates: Mapping[str, Any], labels: list[str], has_previous: bo
         raise ConfigError("gates.max_drop needs compare_to=PATH/metrics.json (the metrics to compare against).")
 
 
+def gate_results(
+    metrics: Mapping[str, Any], gates: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every gate that is set, passed or not: ``{gate, what, measured, required, passed, message}``."""
+    validate_gates(gates, list(metrics["per_label"]), previous is not None)
+    results = []
+    minimum = gates.get("macro_f1")
+    if minimum is not None:
+        value = metrics["macro_f1"]
+        results.append({"gate": "gates.macro_f1", "what": "macro-F1 at least", "measured": value,
+                         "required": minimum, "passed": value >= minimum,
+                         "message": f"macro-F1 {value:.4f} < required {minimum}"})
+    for label, required in _per_label(gates).items():
+        value = metrics["per_label"][label]["f1"]
+        results.append({"gate": f"gates.per_label.{label}", "what": f"{label} F1 at least", "measured": value,
+                        "required": required, "passed": value >= required,
+                        "message": f"{label} F1 {value:.4f} < required {required}"})
+    max_drop = gates.get("max_drop")
+    if max_drop is not None:
+        drop = previous["macro_f1"] - metrics["macro_f1"]
+        results.append({"gate": "gates.max_drop", "what": "macro-F1 drop at most", "measured": drop,
+                        "required": max_drop, "passed": drop <= max_drop,
+                        "message": f"macro-F1 fell {drop:.4f} ({previous['macro_f1']:.4f} -> "
+                                   f"{metrics['macro_f1']:.4f}) > allowed {max_drop}"})
+    return results
+
+
 def check_gates(
     metrics: Mapping[str, Any], gates: Mapping[str, Any], previous: Mapping[str, Any] | None = None
 ) -> list[str]:
     """Return one line per failed gate (empty when all pass or none is set)."""
-    validate_gates(gates, list(metrics["per_label"]), previous is not None)
-    failures = []
-    minimum = gates.get("macro_f1")
-    if minimum is not None and metrics["macro_f1"] < minimum:
-        failures.append(f"gate gates.macro_f1 failed: macro-F1 {metrics['macro_f1']:.4f} < required {minimum}")
-    for label, required in _per_label(gates).items():
-        f1 = metrics["per_label"][label]["f1"]
-        if f1 < required:
-            failures.append(f"gate gates.per_label.{label} failed: {label} F1 {f1:.4f} < required {required}")
-    max_drop = gates.get("max_drop")
-    if max_drop is not None:
-        drop = previous["macro_f1"] - metrics["macro_f1"]
-        if drop > max_drop:
-            failures.append(
-                f"gate gates.max_drop failed: macro-F1 fell {drop:.4f} "
-                f"({previous['macro_f1']:.4f} -> {metrics['macro_f1']:.4f}) > allowed {max_drop}"
-            )
-    return failures
+    return [f"gate {r['gate']} failed: {r['message']}" for r in gate_results(metrics, gates, previous)
+            if not r["passed"]]

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 SCHEMA_VERSION = 1
+# A bootstrap over fewer articles than this gives intervals that read as certainty (e.g. [0.782, 0.782]).
+MIN_ARTICLES_FOR_INTERVALS = 10
 
 
 def confusion(gold: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
@@ -151,5 +153,7 @@ def headline(metrics: Mapping[str, Any], name: str = "test") -> str:
     """One line: macro-F1 with its interval, then per-label F1."""
     ci = metrics.get("intervals", {}).get("macro_f1")
     interval = f" [{ci['low']:.3f}, {ci['high']:.3f}]" if ci else ""
+    if ci and metrics.get("articles", MIN_ARTICLES_FOR_INTERVALS) < MIN_ARTICLES_FOR_INTERVALS:
+        interval += f" (interval not meaningful: {metrics['articles']} article{'s' * (metrics['articles'] != 1)})"
     per_label = ", ".join(f"{l} {v['f1']:.3f}" for l, v in metrics["per_label"].items())
     return f"{name}: macro-F1 {metrics['macro_f1']:.3f}{interval} | {per_label}"

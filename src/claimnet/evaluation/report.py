@@ -17,11 +17,23 @@ from typing import Any
 import numpy as np
 
 from claimnet.data import Article
-from claimnet.evaluation.metrics import calibration_bins
+from claimnet.evaluation.metrics import MIN_ARTICLES_FOR_INTERVALS, calibration_bins
 from claimnet.labels import LabelSet
 from claimnet.runtime.formats import label_colours
 
 Table = tuple[list[str], list[list[str]]]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def interval_caveat(metrics: Mapping[str, Any]) -> str:
+    """A warning when the bootstrap over articles has too few articles to mean anything."""
+    if metrics.get("intervals") and metrics["articles"] < MIN_ARTICLES_FOR_INTERVALS:
+        return (f"intervals not meaningful: {plural(metrics['articles'], 'article')} "
+                f"(fewer than {MIN_ARTICLES_FOR_INTERVALS})")
+    return ""
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -128,13 +140,33 @@ def headline_md(metrics: Mapping[str, Any]) -> str:
     return (
         f"**macro-F1 {_f(metrics['macro_f1'])}**{_ci(iv.get('macro_f1'))} · micro-F1 {_f(metrics['micro_f1'])} · "
         f"accuracy {_f(metrics['accuracy'])} · Cohen's kappa {_f(metrics['kappa'])} · ECE {_f(metrics['ece'])} · "
-        f"{metrics['sentences']} sentences in {metrics['articles']} articles"
+        f"{plural(metrics['sentences'], 'sentence')} in {plural(metrics['articles'], 'article')}"
         + (f" · intervals: 95% bootstrap over articles, {iv['resamples']} resamples" if iv else "")
+        + (f" · {interval_caveat(metrics)}" if interval_caveat(metrics) else "")
     )
 
 
+def gates_table(metrics: Mapping[str, Any]) -> tuple[str, Table] | None:
+    """The gates' verdict line and table, when gates were checked."""
+    gates = metrics.get("gates")
+    if not gates:
+        return None
+    results = gates.get("results", [])
+    failed = sum(not r["passed"] for r in results)
+    verdict = ("no gates set" if not results else
+               f"all {plural(len(results), 'gate')} passed" if not failed else
+               f"FAILED: {failed} of {plural(len(results), 'gate')}")
+    rows = [[r["gate"], _f(r["measured"], 4), str(r["required"]), "passed" if r["passed"] else "FAILED"]
+            for r in results]
+    return verdict, (["gate", "measured", "required", "result"], rows)
+
+
 def render_markdown(title: str, metrics, baselines, compared, mistakes) -> str:
-    parts = [f"## {title}", "", headline_md(metrics), "", "### Per label", "", md_table(per_label_table(metrics)),
+    parts = [f"## {title}", ""]
+    gates = gates_table(metrics)
+    if gates:
+        parts += [f"### Gates: {gates[0]}", "", md_table(gates[1]) if gates[1][1] else "", ""]
+    parts += [headline_md(metrics), "", "### Per label", "", md_table(per_label_table(metrics)),
              "", "### Confusion matrix (rows gold, columns predicted)", "", md_table(confusion_table(metrics))]
     if baselines:
         parts += ["", "### Against baselines (fitted on the train split in this run)", "",
@@ -259,7 +291,11 @@ def article_view(articles: Sequence[Article], probs: Sequence[np.ndarray], label
 
 
 def render_html(title, metrics, baselines, compared, mistakes, images: Sequence[Path], articles_html: str) -> str:
-    sections = [f"<h1>{escape(title)}</h1>", f"<p>{_md_inline(escape(headline_md(metrics)))}</p>",
+    sections = [f"<h1>{escape(title)}</h1>"]
+    gates = gates_table(metrics)
+    if gates:
+        sections += [f"<h2>Gates: {escape(gates[0])}</h2>", html_table(gates[1]) if gates[1][1] else ""]
+    sections += [f"<p>{_md_inline(escape(headline_md(metrics)))}</p>",
                 "<h2>Per label</h2>", html_table(per_label_table(metrics)),
                 "<h2>Confusion matrix</h2>", html_table(confusion_table(metrics)),
                 '<div class="pics">' + "".join(_img(p) for p in images) + "</div>"]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from claimnet.data import Article
-from claimnet.evaluation.gates import check_gates
+from claimnet.evaluation.gates import gate_results
 from claimnet.evaluation.metrics import compute_metrics
 from claimnet.evaluation.report import comparison, write_report
 from claimnet.labels import LabelSet
@@ -81,8 +81,10 @@ def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: Mappin
     if previous:
         metrics["compared_to"] = {"path": previous.get("_path"), "changes": comparison(metrics, previous)}
     if gates is not None:
-        failures = check_gates(metrics, gates, previous)
-        metrics["gates"] = {"passed": not failures, "failures": failures}
+        results = gate_results(metrics, gates, previous)
+        failures = [f"gate {r['gate']} failed: {r['message']}" for r in results if not r["passed"]]
+        metrics["gates"] = {"passed": not failures, "failures": failures,
+                            "results": [{k: r[k] for k in ("gate", "measured", "required", "passed")} for r in results]}
     write_json(output_dir / "metrics.json", metrics)
     write_report(output_dir, title, metrics, articles, probs, labels, baseline_metrics, previous,
                  mistakes_per_label=ev["mistakes_per_label"])
