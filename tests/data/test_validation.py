@@ -103,3 +103,17 @@ def test_unlabelled_sentences_allowed_without_label_set(tmp_path):
     line = with_sentences({"start": 0, "end": 19})
     (article,) = load_articles(write(tmp_path, line), labels=None)
     assert article.sentences[0].label is None
+
+
+@pytest.mark.parametrize("content, looks", [
+    (b'[{"id": 1, "data": {"text": "x"}, "annotations": []}]', "a JSON array (a Label Studio export looks like this)"),
+    (b'{\n  "id": "a",\n  "text": "x"\n}\n', "pretty-printed JSON; JSON Lines needs each article on one line"),
+    (b"article_id,sentence,label\na1,Police said so.,attribution\n", "CSV, not JSON Lines"),
+])
+def test_common_wrong_formats_get_one_line_that_says_what_the_file_looks_like(tmp_path, content, looks):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as exc:
+        load_articles(path, LABELS)
+    assert len(exc.value.problems) == 1 and looks in exc.value.problems[0]
+    assert "claimnet reads JSON Lines: one article per line" in exc.value.problems[0]

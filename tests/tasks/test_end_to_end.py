@@ -108,7 +108,7 @@ def test_evaluate_exit_codes_for_user_errors(export_dir, tmp_path):
     bad.write_text(good + "\n" + good[:50] + "\n", encoding="utf-8")
     cases = {
         "malformed data": ([f"model_path={export_dir}", f"data_path={bad}"], "bad.jsonl:2: not valid JSON"),
-        "missing model": ([f"model_path={tmp_path / 'none'}"], "no such model folder"),
+        "missing model": ([f"model_path={tmp_path / 'none'}"], "/none: does not exist; pass model_path=DIR"),
         "bad value": ([f"model_path={export_dir}", "evaluation.backend=tf"], "evaluation.backend must be one of"),
         "unknown key": ([f"model_path={export_dir}", "no_such_key=1"], "no_such_key"),
         "missing model_path": ([], "model_path"),
@@ -150,3 +150,11 @@ def test_tag_many_keeps_input_order(export_dir, test_article):
         [(s.start, s.end, s.label) for s in tagger.tag(t)] for t in texts
     ]
     assert many[1][0].text == "Short text here."
+
+
+def test_the_manifest_names_no_folder_of_the_machine_that_built_it(export_dir, trained_run):
+    manifest = json.loads((export_dir / "claimnet.json").read_text())
+    text = json.dumps(manifest)
+    assert str(trained_run.parent) not in text and "/tmp/" not in text
+    assert manifest["run"]["dir"] == trained_run.name
+    assert manifest["run"]["training"]["best_checkpoint"].startswith("checkpoints/checkpoint-")

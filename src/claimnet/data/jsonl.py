@@ -28,6 +28,21 @@ def read_bytes(path: str | Path, expected: str = "a .jsonl file") -> bytes:
         raise DataError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
 
 
+def sniff_format(raw: bytes) -> str | None:
+    """What a file that is not JSON Lines looks like, in words (``None`` when it may well be JSONL)."""
+    head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    first = head.split(b"\n", 1)[0].strip()
+    if head.startswith(b"["):
+        return ("a JSON array (a Label Studio export looks like this), not JSON Lines; convert it with "
+                "`claimnet data import --from labelstudio FILE -o OUT.jsonl`")
+    if first == b"{":
+        return "pretty-printed JSON; JSON Lines needs each article on one line"
+    if first and not first.startswith(b"{") and first.count(b",") >= 1 and b":" not in first:
+        return ("CSV, not JSON Lines; one sentence per row converts with "
+                "`claimnet data import --from csv FILE -o OUT.jsonl`")
+    return None
+
+
 def iter_records(raw: bytes, source: str) -> Iterator[tuple[int, Any, str | None]]:
     """Yield ``(line number, decoded record, problem)`` for each non-blank line.
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from claimnet.data.articles import Article, Sentence
-from claimnet.data.jsonl import iter_records, read_bytes
+from claimnet.data.jsonl import iter_records, read_bytes, sniff_format
 from claimnet.errors import DataError
 
 
@@ -95,6 +95,10 @@ def load_articles(
     """
     path = Path(path)
     raw = read_bytes(path, "a .jsonl file of articles")
+    looks = sniff_format(raw)
+    if looks:
+        raise DataError([f"{path}: this file looks like {looks}. claimnet reads JSON Lines: one article per "
+                         "line, {\"id\", \"text\", \"sentences\": [{\"start\", \"end\", \"label\"}]}"])
     labels = list(labels) if labels is not None else None
     problems: list[str] = []
     articles: list[Article] = []

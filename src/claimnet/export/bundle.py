@@ -30,6 +30,19 @@ log = logging.getLogger(__name__)
 METRIC_KEYS = ("macro_f1", "accuracy", "per_label", "intervals")
 
 
+def portable(training: Mapping[str, Any], run_dir: Path) -> dict[str, Any]:
+    """The training record with paths relative to the run folder: an export names no folder of its build machine."""
+    out = dict(training)
+    for key in ("best_checkpoint", "resumed_from"):
+        if out.get(key):
+            path = Path(out[key])
+            try:
+                out[key] = path.resolve().relative_to(run_dir.resolve()).as_posix()
+            except ValueError:
+                out[key] = path.name
+    return out
+
+
 def card_data(cfg: Mapping[str, Any], labels: LabelSet, splits: Mapping[str, list[Article]],
               training: Mapping[str, Any], metrics: Mapping[str, dict], export_dir: Path,
               int8: dict[str, Any] | None) -> CardData:
@@ -76,8 +89,8 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
         labels=labels, base_model=cfg["model"]["name"], context_window=cfg["model"]["context_window"],
         max_length=cfg["model"]["max_length"], tokenizer=tokenizer_fields(tmp, tokenizer.pad_token_id or 0),
         segmentation=DEFAULT_SETTINGS,
-        run={"dir": str(run_dir.resolve()), "seed": cfg["seed"], "data": cfg["data"]["name"],
-             "data_version": str(cfg["data"]["version"]), "training": training},
+        run={"dir": run_dir.name, "seed": cfg["seed"], "data": cfg["data"]["name"],
+             "data_version": str(cfg["data"]["version"]), "training": portable(training, run_dir)},
     )
     export_cfg = cfg["export"]
     if export_cfg["onnx"]:

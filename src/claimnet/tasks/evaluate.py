@@ -9,7 +9,7 @@ from omegaconf import DictConfig
 
 from claimnet.config import check_choice, check_number
 from claimnet.data import load_articles
-from claimnet.errors import GateFailure
+from claimnet.errors import GateFailure, ModelLoadError
 from claimnet.evaluation.gates import validate_gates
 from claimnet.evaluation.history import read_previous
 from claimnet.evaluation.metrics import headline
@@ -33,6 +33,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     check_choice(cfg, "evaluation.precision", PRECISIONS)
     check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
     model_path = resolve_model_path(cfg.model_path)
+    if not (model_path / MANIFEST_NAME).is_file():
+        what = "does not exist" if not model_path.exists() else f"holds no {MANIFEST_NAME}"
+        raise ModelLoadError(f"model_path={cfg.model_path}: {what}; pass model_path=DIR, an export folder "
+                             "(e.g. outputs/latest/export) or a run folder")
     ev = cfg.evaluation
     tagger = ClaimTagger.load(model_path, backend=ev.backend, precision=ev.precision, batch_size=ev.batch_size)
     articles = load_articles(cfg.data_path, tagger.labels)
