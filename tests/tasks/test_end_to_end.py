@@ -158,3 +158,23 @@ def test_the_manifest_names_no_folder_of_the_machine_that_built_it(export_dir, t
     assert str(trained_run.parent) not in text and "/tmp/" not in text
     assert manifest["run"]["dir"] == trained_run.name
     assert manifest["run"]["training"]["best_checkpoint"].startswith("checkpoints/checkpoint-")
+
+
+def test_train_log_has_the_epoch_figures_and_no_library_chatter(trained_run):
+    log = (trained_run / "train.log").read_text()
+    assert "dev macro-F1" in log and "train loss" in log and "| attribution " in log
+    assert "[onnx_ir" not in log and "[onnxscript" not in log
+
+
+def test_a_failed_job_leaves_no_folder_behind(tmp_path, export_dir):
+    out = tmp_path / "out"
+    bad = run_script("train.py", "trainer.precision=fp8", f"paths.output_dir={out}")
+    assert bad.returncode == 2
+    missing = run_script("evaluate.py", "model_path=/nowhere", f"paths.output_dir={out}")
+    assert missing.returncode == 2
+    report = tmp_path / "report"
+    ok = run_script("evaluate.py", f"model_path={export_dir}", f"output_dir={report}", f"paths.output_dir={out}",
+                    "evaluation.bootstrap_resamples=10", "evaluation.baselines=false")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert not out.exists() or not any(out.rglob("*"))  # nothing under outputs/, with output_dir= given
+    assert (report / "metrics.json").is_file() and not (report / ".hydra").exists()

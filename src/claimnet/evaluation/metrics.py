@@ -36,6 +36,12 @@ def _f1_from_confusion(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return precision, recall, f1, support
 
 
+def per_label_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> list[float]:
+    """F1 of each label id 0..k-1 (0 where undefined)."""
+    _, _, f1, _ = _f1_from_confusion(confusion(np.asarray(gold, int), np.asarray(pred, int), k))
+    return [float(x) for x in f1]
+
+
 def macro_f1(gold: np.ndarray, pred: np.ndarray, k: int) -> float:
     """Mean F1 over the labels present in ``gold``: the one macro-F1 of claimnet.
 

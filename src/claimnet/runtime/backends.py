@@ -104,8 +104,8 @@ def gpu_present() -> bool:
 def _why_no_int8(manifest: Mapping[str, Any]) -> str:
     figures = manifest.get("int8")
     if isinstance(figures, Mapping) and figures.get("included") is False:
-        return (f"the export-time check left it out (it lost {figures.get('macro_f1_drop', 0):.4f} {figures.get('split')} "
-                f"macro-F1 against fp32, more than the {figures.get('max_drop')} allowed)")
+        return (f"the export-time check left it out (it lost {figures.get('macro_f1_drop', 0):.4f} "
+                f"{figures.get('split')} macro-F1 against fp32, more than the {figures.get('max_drop')} allowed)")
     return "it was exported without one (export.int8=false or export.onnx=false)"
 
 

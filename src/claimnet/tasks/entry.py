@@ -39,26 +39,67 @@ def run_dir_of(cfg) -> Path:
     return Path(HydraConfig.get().runtime.output_dir)
 
 
+def job_dir(cfg, key: str) -> Path:
+    """The folder Hydra made for this job (so a ``${now:...}`` in ``key`` is not resolved a second time)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        found = OmegaConf.select(HydraConfig.get(), "runtime.output_dir")
+        if found:
+            return Path(found)
+    return Path(cfg[key])
+
+
+def remove_if_untouched(cfg) -> None:
+    """After a job failed before its work began, remove the folder Hydra made for it.
+
+    Only a folder inside ``paths.output_dir`` holding nothing but Hydra's ``.hydra/``
+    and log files is removed; nothing a user named elsewhere is touched.
+    """
+    import shutil
+
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return
+    folder = Path(OmegaConf.select(HydraConfig.get(), "runtime.output_dir") or "").resolve()
+    root = Path(str(OmegaConf.select(cfg, "paths.output_dir") or "")).resolve()
+    if not folder.is_dir() or folder == root or root not in folder.parents or folder in Path.cwd().parents:
+        return
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    if all(".hydra" in p.relative_to(folder).parts or p.suffix == ".log" for p in files):
+        shutil.rmtree(folder, ignore_errors=True)
+        for parent in folder.parents:  # e.g. outputs/runs/, when this run made it
+            if parent == root or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
+
+
 def run(task: Callable[..., Any], cfg) -> Any:
     """Run a task; a user-fixable error becomes a message on stderr and exit code 2."""
     try:
         result = task(cfg)
-    except ClaimnetError as exc:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1" and exc.exit_code == 2:
-            raise
+    except (ClaimnetError, OmegaConfBaseException) as exc:
+        if getattr(exc, "exit_code", 2) == 2:  # a gate failure (1) keeps its report
+            remove_if_untouched(cfg)
+        return _report(exc)
+    _outcome["code"] = 0
+    return result
+
+
+def _report(exc: Exception) -> None:
+    """Print a user-fixable error as one line and record its exit code."""
+    if os.environ.get("HYDRA_FULL_ERROR") == "1" and getattr(exc, "exit_code", 2) == 2:
+        raise exc
+    if isinstance(exc, ClaimnetError):
         print(str(exc) if exc.exit_code == 1 else f"error: {exc}", file=sys.stderr)
         _outcome["code"] = exc.exit_code
         return None
-    except OmegaConfBaseException as exc:
-        # e.g. a mandatory value (???) left unset: a usage error, not a bug.
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        msg = str(exc).splitlines()[0]
-        print(f"error: {msg}. Set it on the command line, e.g. `key=value`.", file=sys.stderr)
-        _outcome["code"] = 2
-        return None
-    _outcome["code"] = 0
-    return result
+    # an OmegaConf error, e.g. a mandatory value (???) left unset: a usage error, not a bug
+    msg = str(exc).splitlines()[0]
+    print(f"error: {msg}. Set it on the command line, e.g. `key=value`.", file=sys.stderr)
+    _outcome["code"] = 2
+    return None
 
 
 def exit_code(main: Callable[[], Any]) -> int:

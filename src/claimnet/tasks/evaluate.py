@@ -17,6 +17,7 @@ from claimnet.evaluation.scoring import evaluate_split
 from claimnet.runtime.backends import BACKENDS, PRECISIONS
 from claimnet.runtime.manifest import MANIFEST_NAME
 from claimnet.runtime.tagger import ClaimTagger
+from claimnet.tasks.entry import job_dir
 
 
 def resolve_model_path(path: str | Path) -> Path:
@@ -47,7 +48,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         from claimnet.evaluation.baselines import Baselines
 
         baselines = Baselines(load_articles(cfg.baseline_train_path, tagger.labels), tagger.label_set, cfg.seed)
-    out = Path(cfg.output_dir)
+    out = job_dir(cfg, "output_dir")
     metrics = evaluate_split(tagger, articles, out, ev, cfg.seed,
                              title=f"claimnet: {model_path} on {Path(cfg.data_path).name}",
                              baselines=baselines, previous=previous, gates=cfg.gates)

@@ -8,6 +8,7 @@ selection with early stopping. Length-grouped batches and dynamic padding are
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,14 +22,36 @@ from claimnet.training.arguments import training_arguments
 log = logging.getLogger(__name__)
 
 
-def selection_metrics(eval_pred) -> dict[str, float]:
-    """The Trainer's ``compute_metrics``: claimnet's macro-F1 (checkpoint selection) and accuracy."""
+def selection_metrics(eval_pred, names: Sequence[str] = ()) -> dict[str, float]:
+    """The Trainer's ``compute_metrics``: claimnet's macro-F1 (checkpoint selection), accuracy, F1 per label."""
+    from claimnet.evaluation.metrics import per_label_f1
+
     logits, labels = eval_pred
     logits = logits[0] if isinstance(logits, tuple) else logits
     logits = np.asarray(logits)
     preds = logits.argmax(-1)
     labels = np.asarray(labels)
-    return {"macro_f1": macro_f1(labels, preds, logits.shape[-1]), "accuracy": float((preds == labels).mean())}
+    k = logits.shape[-1]
+    out = {"macro_f1": macro_f1(labels, preds, k), "accuracy": float((preds == labels).mean())}
+    out.update({f"f1_{name}": f1 for name, f1 in zip(names, per_label_f1(labels, preds, k))})
+    return out
+
+
+def _epoch_log_callback(names: Sequence[str]):
+    from transformers import TrainerCallback
+
+    class EpochLog(TrainerCallback):
+        """One line per evaluation in RUN/train.log: epoch, train loss, dev macro-F1 and each label's F1."""
+
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            metrics = metrics or {}
+            losses = [h["loss"] for h in state.log_history if "loss" in h]
+            per_label = ", ".join(f"{n} {metrics.get(f'eval_f1_{n}', float('nan')):.3f}" for n in names)
+            log.info("epoch %.2f (step %d): train loss %s, dev loss %.4f, dev macro-F1 %.4f | %s",
+                     state.epoch or 0, state.global_step, f"{losses[-1]:.4f}" if losses else "n/a",
+                     metrics.get("eval_loss", float("nan")), metrics.get("eval_macro_f1", float("nan")), per_label)
+
+    return EpochLog()
 
 
 def _weighted_trainer_class():
@@ -82,7 +105,8 @@ def build_trainer(
 
     args = training_arguments(trainer_cfg, output_dir=checkpoint_dir, precision=precision, seed=seed,
                               use_cuda=use_cuda)
-    all_callbacks = list(callbacks)
+    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    all_callbacks = [*callbacks, _epoch_log_callback(names)]
     patience = trainer_cfg["early_stopping_patience"]
     if patience:
         all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=patience))
@@ -98,7 +122,7 @@ def build_trainer(
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=selection_metrics,
+        compute_metrics=functools.partial(selection_metrics, names=names),
         callbacks=all_callbacks,
         label_weights=label_weights,
     )
