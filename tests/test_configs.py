@@ -93,3 +93,23 @@ def test_custom_data_needs_a_name_and_a_license(tmp_path):
                             *(f"data.{s}_path={split / s}.jsonl" for s in ("train", "dev", "test"))])
     validate_train_config(cfg)
     assert cfg.data.labels == LABELS and cfg.data.source is None and cfg.data.name == "my-news"
+
+
+@pytest.mark.parametrize("script, override, message", [
+    ("train.py", "+trainer.epoch=3", "trainer.epoch is neither a claimnet trainer setting .* Did you mean "
+                                     "trainer.num_train_epochs\\?"),
+    ("train.py", "+model.contxt_window=1", "model.contxt_window is not a claimnet setting, so "
+                                           "`\\+model.contxt_window=...` would be ignored. Did you mean "
+                                           "model.context_window\\?"),
+    ("evaluate.py", "gates.macro_f1=80", "gates.macro_f1 must be a number in the range \\[0, 1\\] \\(an F1 score\\) "
+                                         "or null. Got 80 instead."),
+])
+def test_typos_and_impossible_values_are_refused_before_any_work(tmp_path, script, override, message):
+    import re
+
+    from conftest import run_script
+
+    extra = ["model_path=nowhere"] if script == "evaluate.py" else ["experiment=smoke"]
+    proc = run_script(script, override, *extra, f"paths.output_dir={tmp_path}")
+    assert proc.returncode == 2 and re.search(message, proc.stderr), proc.stderr
+    assert not any(tmp_path.rglob("*.log"))

@@ -16,13 +16,20 @@ def _per_label(gates: Mapping[str, Any]) -> dict[str, float]:
     return {k: v for k, v in (gates.get("per_label") or {}).items() if v is not None}
 
 
-def validate_gates(gates: Mapping[str, Any], labels: list[str], has_previous: bool) -> None:
-    """Reject gate settings that cannot be checked, before any work is done."""
+def check_gate_values(gates: Mapping[str, Any]) -> None:
+    """Every gate is an F1 (or F1 drop) in [0, 1], or null: a gate that can never pass is a usage error."""
     values = {f"gates.{k}": gates.get(k) for k in ("macro_f1", "max_drop")}
     values.update({f"gates.per_label.{k}": v for k, v in _per_label(gates).items()})
     for key, value in values.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ConfigError(f"{key} must be a number or null. Got {value!r} instead.")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 <= value <= 1):
+            raise ConfigError(f"{key} must be a number in the range [0, 1] (an F1 score) or null. "
+                              f"Got {value!r} instead.")
+
+
+def validate_gates(gates: Mapping[str, Any], labels: list[str], has_previous: bool) -> None:
+    """Reject gate settings that cannot be checked, before any work is done."""
+    check_gate_values(gates)
     unknown = sorted(set(_per_label(gates)) - set(labels))
     if unknown:
         raise ConfigError(f"gates.per_label names unknown label(s) {unknown}; the model's labels are {labels}.")

@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from claimnet.bundled import config_dir, corpus_dir
-from claimnet.errors import ClaimnetError
+from claimnet.errors import ClaimnetError, ConfigError
 from claimnet.training.runs import run_dir_for
 
 for _name, _resolver in (("claimnet_run_dir", run_dir_for),
@@ -75,9 +75,37 @@ def remove_if_untouched(cfg) -> None:
             parent.rmdir()
 
 
+def check_appended_keys(cfg) -> None:
+    """``+group.key=value`` may add only what claimnet reads: a typo is an error with the nearest known key.
+
+    Hydra refuses an unknown key without ``+`` and suggests adding it with ``+``;
+    a run must not then train silently with the key ignored. ``+trainer.X`` is
+    checked against ``TrainingArguments`` by the train task itself.
+    """
+    import difflib
+
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return
+    for override in OmegaConf.select(HydraConfig.get(), "overrides.task") or []:
+        if not override.startswith("+") or override.startswith("++"):
+            continue
+        key = override[1:].split("=", 1)[0]
+        parent, _, leaf = key.rpartition(".")
+        if parent == "trainer" or "/" in key or key.startswith("hydra"):
+            continue  # TrainingArguments pass-through, or a group added with +group=option
+        node = OmegaConf.select(cfg, parent) if parent else cfg
+        siblings = [k for k in node if k != leaf] if OmegaConf.is_dict(node) else []
+        near = difflib.get_close_matches(leaf, siblings, n=1, cutoff=0.6)
+        hint = f" Did you mean {parent + '.' if parent else ''}{near[0]}?" if near else ""
+        raise ConfigError(f"{key} is not a claimnet setting, so `+{key}=...` would be ignored.{hint}")
+
+
 def run(task: Callable[..., Any], cfg) -> Any:
     """Run a task; a user-fixable error becomes a message on stderr and exit code 2."""
     try:
+        check_appended_keys(cfg)
         result = task(cfg)
     except (ClaimnetError, OmegaConfBaseException) as exc:
         if getattr(exc, "exit_code", 2) == 2:  # a gate failure (1) keeps its report

@@ -10,7 +10,7 @@ from omegaconf import DictConfig
 from claimnet.config import check_choice, check_number
 from claimnet.data import load_articles
 from claimnet.errors import GateFailure, ModelLoadError
-from claimnet.evaluation.gates import validate_gates
+from claimnet.evaluation.gates import check_gate_values, validate_gates
 from claimnet.evaluation.history import read_previous
 from claimnet.evaluation.metrics import headline
 from claimnet.evaluation.scoring import evaluate_split
@@ -33,6 +33,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     check_choice(cfg, "evaluation.backend", BACKENDS)
     check_choice(cfg, "evaluation.precision", PRECISIONS)
     check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
+    check_gate_values(cfg.gates)
     model_path = resolve_model_path(cfg.model_path)
     if not (model_path / MANIFEST_NAME).is_file():
         what = "does not exist" if not model_path.exists() else f"holds no {MANIFEST_NAME}"

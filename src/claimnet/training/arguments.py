@@ -10,6 +10,7 @@ be overridden.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -48,9 +49,13 @@ def check_trainer_keys(trainer_cfg: Mapping[str, Any]) -> None:
         if key in DERIVED:
             raise ConfigError(f"trainer.{key} is set by claimnet itself and cannot be overridden.")
         if key not in training_argument_names():
+            known = [*CLAIMNET_KEYS, *training_argument_names()]
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or sorted(
+                (k for k in known if key in k), key=len)[:1]
+            hint = f" Did you mean trainer.{near[0]}?" if near else ""
             raise ConfigError(
                 f"trainer.{key} is neither a claimnet trainer setting {sorted(CLAIMNET_KEYS)} nor an argument "
-                "of transformers.TrainingArguments."
+                f"of transformers.TrainingArguments.{hint}"
             )
 
 
