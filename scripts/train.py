@@ -18,4 +18,4 @@ def main(cfg: DictConfig):
 
 
 if __name__ == "__main__":
-    exit_with(main)
+    exit_with(main, "train")

@@ -20,45 +20,13 @@ _TASKS = {"train": ("claimnet.tasks.train", "train"), "evaluate": ("claimnet.tas
           "export": ("claimnet.tasks.export", "export"), "benchmark": ("claimnet.tasks.benchmark", "benchmark")}
 
 
-def compose(config_name: str, overrides: Sequence[str] = (), config_dir: str | Path | None = None):
-    """The composed config of a job, with ``hydra.run.dir`` resolved into the job's own output keys."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf import OmegaConf, open_dict
-
-    from claimnet.bundled import config_dir as bundled
-    from claimnet.errors import ConfigError
-
-    if isinstance(overrides, str):
-        raise TypeError("overrides must be a list of 'key=value' strings, not one string")
-    extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(bundled()), version_base="1.3"):
-            cfg = hydra_compose(config_name, [*overrides, *extra], return_hydra_config=True)
-    except Exception as exc:  # Hydra's override and missing-config errors are usage errors
-        if type(exc).__module__.startswith(("hydra", "omegaconf")):
-            raise ConfigError(str(exc).splitlines()[0]) from None
-        raise
-    HydraConfig.instance().set_config(cfg)
-    run_dir = str(OmegaConf.select(cfg, "hydra.run.dir"))
-    with open_dict(cfg):
-        if config_name == "train" and not cfg.get("run_dir"):
-            cfg.run_dir = run_dir
-        if config_name == "evaluate" and OmegaConf.is_interpolation(cfg, "output_dir"):
-            cfg.output_dir = run_dir
-        del cfg["hydra"]
-    return cfg
-
-
 def _job(name: str, config_name: str, overrides: Sequence[str], config_dir) -> Any:
     import claimnet.tasks.entry  # noqa: F401  (registers the resolvers)
+    from claimnet.tasks.entry import compose_job
 
     module, function = _TASKS[name]
     task = getattr(importlib.import_module(module), function)
-    return task(compose(config_name, overrides, config_dir))
+    return task(compose_job(config_name, overrides, config_dir))
 
 
 def train(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:

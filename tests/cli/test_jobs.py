@@ -85,3 +85,25 @@ def test_the_python_api_trains_with_a_users_own_config_folder(tmp_path):
         claimnet.train(overrides=["trainer.epochs=3"])
     with pytest.raises(TypeError, match="list of 'key=value' strings"):
         claimnet.train(overrides="experiment=smoke")
+
+
+def test_job_help_describes_each_key_from_the_configs_own_comments(capsys):
+    assert main(["train", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("claimnet train: fine-tune on annotated articles")
+    assert "  data         claimnet_wikinews*, custom" in text
+    for key, words in [("trainer.num_train_epochs = 4", ""), ("trainer.class_weights = sqrt", "none | balanced | sqrt"),
+                       ("model.context_window = 0", "sentences of context on each side")]:
+        line = next(line for line in text.splitlines() if line.strip().startswith(key))
+        assert words in line
+    assert main(["evaluate", "--help"]) == 0
+    assert "minimum macro-F1" in capsys.readouterr().out
+
+
+def test_shell_completion_offers_subcommands_groups_and_keys(capsys):
+    assert main(["completion", "bash"]) == 0
+    script = capsys.readouterr().out
+    assert "complete -F _claimnet claimnet" in script and "train" in script and "export-tasks" in script
+    assert main(["_complete", "train"]) == 0
+    words = capsys.readouterr().out.split()
+    assert {"model=tiny", "experiment=smoke", "trainer.num_train_epochs=", "data.train_path="} <= set(words)

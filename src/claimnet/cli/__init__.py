@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from claimnet import __version__
-from claimnet.cli import data, jobs, tag
+from claimnet.cli import completion, data, jobs, tag
 from claimnet.errors import ClaimnetError
 
-SUBCOMMANDS = (tag, data, jobs)
+SUBCOMMANDS = (tag, data, jobs, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:

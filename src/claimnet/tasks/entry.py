@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from claimnet.bundled import config_dir, corpus_dir
+from claimnet.bundled import config_dir as bundled_config_dir
+from claimnet.bundled import corpus_dir
 from claimnet.errors import ClaimnetError, ConfigError
 from claimnet.training.runs import run_dir_for
 
 for _name, _resolver in (("claimnet_run_dir", run_dir_for),
-                         ("claimnet_config_dir", lambda: str(config_dir())),
+                         ("claimnet_config_dir", lambda: str(bundled_config_dir())),
                          ("claimnet_corpus_dir", lambda: str(corpus_dir()))):
     if not OmegaConf.has_resolver(_name):
         OmegaConf.register_new_resolver(_name, _resolver)
@@ -130,13 +131,19 @@ def _report(exc: Exception) -> None:
     return None
 
 
-def exit_code(main: Callable[[], Any]) -> int:
+def exit_code(main: Callable[[], Any], config_name: str | None = None) -> int:
     """Call a ``@hydra.main`` function and return the task's exit code.
 
     Hydra exits 1 on a bad override or an unknown config option before the task
-    runs; that is a usage error, so it becomes 2. ``--help`` and ``--cfg`` exit 0.
+    runs; that is a usage error, so it becomes 2. ``--help`` prints every key of
+    the job with its default and description (:mod:`claimnet.tasks.help`).
     """
     _outcome.clear()
+    if config_name and any(a in ("--help", "-h") for a in sys.argv[1:]):
+        from claimnet.tasks.help import describe
+
+        print(describe(config_name, Path(sys.argv[0]).name if sys.argv[0].endswith(".py") else sys.argv[0]), end="")
+        return 0
     try:
         main()
     except SystemExit as exc:
@@ -146,9 +153,47 @@ def exit_code(main: Callable[[], Any]) -> int:
     return _outcome.get("code", 0)
 
 
-def exit_with(main: Callable[[], Any]) -> None:
+def exit_with(main: Callable[[], Any], config_name: str | None = None) -> None:
     """``sys.exit`` with :func:`exit_code` (what the thin scripts call)."""
-    sys.exit(exit_code(main))
+    sys.exit(exit_code(main, config_name))
+
+
+def compose_job(config_name: str, overrides: Sequence[str] = (), config_dir: str | Path | None = None,
+                keep_hydra: bool = False, resolve_outputs: bool = True):
+    """A job's config composed as the scripts would (for the Python API and ``--help``).
+
+    ``hydra.run.dir`` is resolved into the job's own output keys; ``keep_hydra``
+    keeps the ``hydra`` node (its ``runtime.choices`` name the chosen group options).
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf, open_dict
+
+    if isinstance(overrides, str):
+        raise TypeError("overrides must be a list of 'key=value' strings, not one string")
+    extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(bundled_config_dir()), version_base="1.3"):
+            cfg = hydra_compose(config_name, [*overrides, *extra], return_hydra_config=True)
+    except Exception as exc:  # Hydra's override and missing-config errors are usage errors
+        if type(exc).__module__.startswith(("hydra", "omegaconf")):
+            raise ConfigError(str(exc).splitlines()[0]) from None
+        raise
+    HydraConfig.instance().set_config(cfg)
+    run_dir = str(OmegaConf.select(cfg, "hydra.run.dir")) if resolve_outputs else None
+    with open_dict(cfg):
+        if not resolve_outputs:
+            pass
+        elif config_name == "train" and not cfg.get("run_dir"):
+            cfg.run_dir = run_dir
+        if config_name == "evaluate" and OmegaConf.is_interpolation(cfg, "output_dir"):
+            cfg.output_dir = run_dir
+        if not keep_hydra:
+            del cfg["hydra"]
+    return cfg
 
 
 def hydra_job(task: Callable[..., Any], config_name: str, argv: list[str], prog: str) -> int:
@@ -159,13 +204,13 @@ def hydra_job(task: Callable[..., Any], config_name: str, argv: list[str], prog:
     """
     import hydra
 
-    @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=config_name)
+    @hydra.main(version_base="1.3", config_path=str(bundled_config_dir()), config_name=config_name)
     def main(cfg):
         return run(task, cfg)
 
     saved = sys.argv
     sys.argv = [prog, *argv]
     try:
-        return exit_code(main)
+        return exit_code(main, config_name)
     finally:
         sys.argv = saved
