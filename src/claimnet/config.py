@@ -54,3 +54,15 @@ def check_number(
         none = " or null" if allow_none else ""
         raise ConfigError(f"{key} must be {kind}{bounds}{none}. Got {value!r} instead.")
     return value
+
+
+def validate_export_config(cfg: Mapping[str, Any]) -> None:
+    """The ``export`` and ``evaluation`` groups, as the train and export jobs use them."""
+    check_choice(cfg, "export.onnx", [True, False])
+    check_choice(cfg, "export.int8", [True, False])
+    check_number(cfg, "export.int8_max_f1_drop", 0, 1)
+    check_number(cfg, "export.opset", 17, 25, integer=True)
+    check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
+    check_number(cfg, "evaluation.batch_size", 1, integer=True, allow_none=True)
+    check_number(cfg, "evaluation.mistakes_per_label", 0, integer=True)
+    check_choice(cfg, "evaluation.baselines", [True, False])

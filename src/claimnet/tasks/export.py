@@ -9,6 +9,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from claimnet.config import validate_export_config
 from claimnet.data import load_splits
 from claimnet.errors import ModelLoadError
 from claimnet.labels import LabelSet
@@ -25,6 +26,7 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     from claimnet.export.bundle import build_export
     from claimnet.training.trainer import last_checkpoint
 
+    validate_export_config(cfg)
     run_dir = Path(cfg.run_dir)
     config_path = run_dir / "config.yaml"
     if not config_path.exists():

@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from claimnet.config import check_choice, check_number, get
+from claimnet.config import check_choice, check_number, get, validate_export_config
 from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
 from claimnet.runtime.backends import BACKENDS, PRECISIONS
@@ -52,6 +52,7 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     check_choice(cfg, "evaluation.precision", PRECISIONS)
     if get(cfg, "trainer.eval_strategy") == "steps":
         check_number(cfg, "trainer.eval_steps", 1, integer=True)
+    validate_export_config(cfg)
     check_class_weights(plain(get(cfg, "trainer.class_weights")), labels)
     check_trainer_keys(get(cfg, "trainer"))
     return labels
