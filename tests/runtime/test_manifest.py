@@ -44,7 +44,7 @@ def test_recorded_settings_that_differ_from_the_defaults_are_the_ones_used(tmp_p
     ({"segmentation__pysbd_version": "0.3.3"}, r"segmentation.pysbd_version is '0.3.3'; this claimnet segments with pysbd 0.3.4"),
     ({"segmentation__language": "xx"}, r"segmentation.language 'xx' is not one of pysbd's languages \[.*'en'"),
     ({"segmentation__max_chunk_chars": 10}, r"segmentation.max_chunk_chars must be an int >= 200. Got 10 instead."),
-    ({"model__context_window": -1}, r"model.context_window must be a non-negative int. Got -1 instead."),
+    ({"model__context_window": -1}, r"model.context_window must be an int in \[0, 20\]. Got -1 instead."),
     ({"tokenizer__vocab_sha256": "0" * 64}, r"tokenizer.vocab_sha256 is '0000.*the tokenizer is not the one"),
 ])
 def test_an_export_this_claimnet_cannot_honour_is_refused_with_what_it_supports(tmp_path, override, message):
@@ -59,4 +59,50 @@ def test_an_unknown_format_version_names_the_readable_ones(tmp_path):
     manifest["format_version"] = 3
     (export / "claimnet.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelLoadError, match=r"format_version 3 is not supported by this claimnet \(it reads \[1, 2\]\)"):
+        ClaimTagger.load(export)
+
+
+def _edit_manifest(export, edit):
+    path = export / "claimnet.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m.update(labels=["hedge", "attribution", "claim", "background"]),
+     r"labels \['hedge', 'attribution', 'claim', 'background'\] do not match config.json's id2label"),
+    (lambda m: m.update(labels=["a", "b", "c"]), r"labels lists 3 labels but the model outputs 4 scores"),
+    (lambda m: m["model"].update(max_length=100), r"model.max_length 100 is more than the model's 64 positions"),
+    (lambda m: m["model"].update(context_window=1.7), r"model.context_window must be an int in \[0, 20\]"),
+    (lambda m: m["model"].update(max_length=10**12), r"model.max_length must be an int in \[8, 4096\]"),
+    (lambda m: m.update(files=["config.json"]), r"files must map each file name to its SHA-256"),
+    (lambda m: m.update(files={"config.json": 5}), r"files must map each file name to its SHA-256"),
+    (lambda m: m.update(tokenizer={**m["tokenizer"], "pad_token_id": 3}),
+     r"tokenizer.pad_token_id 3 differs from config.json's pad_token_id 0"),
+    (lambda m: m.update(labels=["a", "a"]), r"labels must be a list of at least 2 distinct non-empty strings"),
+])
+def test_a_manifest_that_disagrees_with_the_model_files_is_refused_by_name(tmp_path, edit, message):
+    export = rewrite_as_v2(tmp_path, context_window=1)
+    _edit_manifest(export, edit)
+    for backend in ("onnx", "torch"):
+        with pytest.raises(ModelLoadError, match=message):
+            ClaimTagger.load(export, backend=backend, precision="fp32")
+
+
+@pytest.mark.parametrize("content", [b"[1, 2]", b"[" * 100_000, b"\xff\xfe", b"{" + b" " * (2 << 20) + b"}"])
+def test_manifests_of_the_wrong_shape_or_size_are_refused(tmp_path, content):
+    export = rewrite_as_v2(tmp_path)
+    (export / "claimnet.json").write_bytes(content)
+    with pytest.raises(ModelLoadError, match="claimnet.json: "):
+        ClaimTagger.load(export)
+
+
+def test_a_manifest_that_is_not_a_regular_file_is_refused(tmp_path):
+    import os
+
+    export = rewrite_as_v2(tmp_path)
+    (export / "claimnet.json").unlink()
+    os.mkfifo(export / "claimnet.json")
+    with pytest.raises(ModelLoadError, match="is not a regular file"):
         ClaimTagger.load(export)

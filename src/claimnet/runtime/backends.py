@@ -51,6 +51,7 @@ class TorchBackend:
         if self.precision == "fp16":
             self.precision = "bf16" if self.device == "cpu" else "fp16"
         self.model = AutoModelForSequenceClassification.from_pretrained(str(export_dir)).to(self.device).eval()
+        self.output_width = int(self.model.config.num_labels)
         self._torch = torch
 
     def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -82,6 +83,8 @@ class OnnxBackend:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelLoadError(f"{path}: onnxruntime cannot load it ({exc})") from None
         self.input_names = [i.name for i in self.session.get_inputs()]
+        width = self.session.get_outputs()[0].shape[-1]
+        self.output_width = width if isinstance(width, int) else None
 
     def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
         feed = {name: batch[name] for name in self.input_names}

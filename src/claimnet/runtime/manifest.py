@@ -29,6 +29,53 @@ MODEL_KINDS = ("sentence",)
 REQUIRED = ("labels", "model", "segmentation", "files")
 
 
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a few KB; anything near this is not one
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    """The manifest's JSON object: a regular file of bounded size, decoded without recursion blow-ups."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise ModelLoadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelLoadError(f"{path}: is not a regular file (a folder, pipe or device); a manifest is a file")
+    if info.st_size > MAX_MANIFEST_BYTES:
+        raise ModelLoadError(f"{path}: {info.st_size} bytes, more than a manifest can be ({MAX_MANIFEST_BYTES})")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
+        manifest = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: not a valid manifest ({type(exc).__name__}: {str(exc)[:200]})") from None
+    if not isinstance(manifest, dict):
+        raise ModelLoadError(f"{path}: not a valid manifest (a JSON object is expected, got "
+                             f"{type(manifest).__name__})")
+    return manifest
+
+
+def _check_shapes(manifest: dict[str, Any], path: Path) -> None:
+    """Every field the runtime reads has the type it needs; the message names the field."""
+    labels = manifest["labels"]
+    if (not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) and x for x in labels)
+            or len(set(labels)) != len(labels)):
+        raise ModelLoadError(f"{path}: labels must be a list of at least 2 distinct non-empty strings. "
+                             f"Got {str(labels)[:200]} instead.")
+    files = manifest["files"]
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v)
+            for k, v in files.items()):
+        raise ModelLoadError(f"{path}: files must map each file name to its SHA-256 (64 hex digits)")
+    for key in ("model", "segmentation"):
+        if not isinstance(manifest[key], dict):
+            raise ModelLoadError(f"{path}: {key} must be an object. Got {type(manifest[key]).__name__} instead.")
+    for key in ("tokenizer", "int8"):
+        if manifest.get(key) is not None and not isinstance(manifest[key], dict):
+            raise ModelLoadError(f"{path}: {key} must be an object or absent. Got {type(manifest[key]).__name__}.")
+
+
 def _upgrade_v1(manifest: dict[str, Any]) -> dict[str, Any]:
     """A version-1 manifest in version-2 shape (in memory; the file is not changed)."""
     upgraded = {k: v for k, v in manifest.items() if k not in ("context_window", "max_length", "base_model")}
@@ -54,12 +101,7 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
     if not path.exists():
         hint = " (a run folder? its model is in export/)" if (root / "export" / MANIFEST_NAME).exists() else ""
         raise ModelLoadError(f"{path}: missing; {root} is not a claimnet export{hint}")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelLoadError(f"{path}: not a valid manifest ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise ModelLoadError(f"{path}: not a valid manifest (a JSON object is expected)")
+    manifest = _load_json(path)
     version = manifest.get("format_version")
     if version not in READABLE_FORMAT_VERSIONS:
         raise ModelLoadError(
@@ -71,6 +113,7 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
     for key in REQUIRED:
         if key not in manifest:
             raise ModelLoadError(f"{path}: required field {key!r} is missing")
+    _check_shapes(manifest, path)
     model = manifest["model"]
     kind = model.get("kind")
     if kind not in MODEL_KINDS:
@@ -78,10 +121,10 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
             f"{path}: model.kind {kind!r} is not one this claimnet can run (it runs {list(MODEL_KINDS)}); "
             "upgrade claimnet"
         )
-    for key in ("context_window", "max_length"):
+    for key, low, high in (("context_window", 0, 20), ("max_length", 8, 4096)):
         value = model.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ModelLoadError(f"{path}: model.{key} must be a non-negative int. Got {value!r} instead.")
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ModelLoadError(f"{path}: model.{key} must be an int in [{low}, {high}]. Got {value!r} instead.")
     SegmentationSettings.from_manifest(manifest["segmentation"], str(path))  # refuse early what we cannot cut
     return manifest
 

@@ -43,6 +43,48 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+# Models whose position ids start after the padding index (fairseq heritage): two positions fewer.
+_POSITION_OFFSET = {"roberta": 2, "xlm-roberta": 2, "camembert": 2}
+
+
+def _cross_check(export_dir: Path, manifest: dict[str, Any], encoder: SentenceEncoder, runner) -> None:
+    """The manifest against what the checksummed model files say; any disagreement is refused by name."""
+    import json
+
+    where = export_dir / MANIFEST_NAME
+    labels = list(manifest["labels"])
+    width = getattr(runner, "output_width", None)
+    if width is not None and width != len(labels):
+        raise ModelLoadError(f"{where}: labels lists {len(labels)} labels but the model outputs {width} scores")
+    if "config.json" not in manifest["files"]:
+        return
+    verify_files(export_dir, manifest, ["config.json"])
+    config = json.loads((export_dir / "config.json").read_text(encoding="utf-8"))
+    id2label = config.get("id2label") or {}
+    try:
+        theirs = [id2label[str(i)] for i in range(len(id2label))]
+    except KeyError:
+        theirs = list(id2label.values())
+    if theirs and theirs != labels:
+        raise ModelLoadError(f"{where}: labels {labels} do not match config.json's id2label {theirs} (order "
+                             "included); the manifest was edited or belongs to another model")
+    positions = config.get("max_position_embeddings")
+    if isinstance(positions, int):
+        limit = positions - _POSITION_OFFSET.get(config.get("model_type"), 0)
+        if encoder.max_length > limit:
+            raise ModelLoadError(f"{where}: model.max_length {encoder.max_length} is more than the model's "
+                                 f"{limit} positions (config.json)")
+    rows = config.get("vocab_size")
+    size = encoder.tokenizer.get_vocab_size(with_added_tokens=True)
+    if isinstance(rows, int) and size > rows:
+        raise ModelLoadError(f"{where}: the tokenizer has {size} tokens but the model's embeddings hold {rows} "
+                             "rows (config.json vocab_size); the tokenizer is not the model's")
+    pad = (manifest.get("tokenizer") or {}).get("pad_token_id")
+    if pad is not None and config.get("pad_token_id") is not None and pad != config["pad_token_id"]:
+        raise ModelLoadError(f"{where}: tokenizer.pad_token_id {pad} differs from config.json's pad_token_id "
+                             f"{config['pad_token_id']}")
+
+
 def _check_vocabulary(export_dir: Path, manifest: dict[str, Any], encoder: SentenceEncoder) -> None:
     recorded = manifest.get("tokenizer")
     if not recorded:  # version 1 recorded none
@@ -92,6 +134,7 @@ class ClaimTagger:
         encoder = SentenceEncoder.from_dir(export_dir, manifest["model"]["max_length"], pad_id)
         _check_vocabulary(export_dir, manifest, encoder)
         runner = load_backend(export_dir, backend, precision, num_threads)
+        _cross_check(export_dir, manifest, encoder, runner)
         return cls(export_dir, manifest, runner, encoder, batch_size or DEFAULT_BATCH_SIZE[backend],
                    segmentation_settings(manifest))
 
