@@ -36,8 +36,12 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         train(smoke(tmp_path, "cut"), callbacks=[Interrupt(at_step=5)])
     run = tmp_path / "cut"
+    outputs = tmp_path / "cut-outputs"
     assert not (run / "export").exists()
+    # the interrupted run is `running`; `latest` never points at a run without an export
+    assert (outputs / "running").resolve() == run.resolve() and not (outputs / "latest").exists()
     resumed = train(smoke(tmp_path, "cut", "trainer.resume=true"))
+    assert (outputs / "latest").resolve() == run.resolve() and not (outputs / "running").exists()
 
     assert resumed["training"]["resumed_from"].endswith("checkpoint-4")
     assert resumed["training"]["steps"] == whole["training"]["steps"] == 8
@@ -62,3 +66,27 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path):
 def test_resume_without_a_checkpoint_says_so(tmp_path):
     with pytest.raises(ConfigError, match="holds no checkpoint to resume from"):
         train(smoke(tmp_path, "empty", "trainer.resume=true"))
+
+
+def test_resume_skips_a_half_written_checkpoint(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        train(smoke(tmp_path, "half"), callbacks=[Interrupt(at_step=5)])
+    newest = tmp_path / "half" / "checkpoints" / "checkpoint-4"
+    (newest / "trainer_state.json").unlink()  # killed while the Trainer was writing checkpoint-4
+    with caplog.at_level("WARNING"):
+        resumed = train(smoke(tmp_path, "half", "trainer.resume=true"))
+    assert resumed["training"]["resumed_from"].endswith("checkpoint-2")
+    assert resumed["training"]["steps"] == 8
+    assert "Skipping checkpoint-4: incomplete (no trainer_state.json)" in caplog.text
+
+
+def test_a_leftover_of_an_interrupted_export_swap_is_recovered(tmp_path):
+    from claimnet.export.bundle import recover_export
+
+    (tmp_path / ".export-old").mkdir()
+    (tmp_path / ".export-old" / "claimnet.json").write_text("{}")
+    recover_export(tmp_path)  # the crash came before the new export moved in: the old one comes back
+    assert (tmp_path / "export" / "claimnet.json").is_file() and not (tmp_path / ".export-old").exists()
+    (tmp_path / ".export-old").mkdir()
+    recover_export(tmp_path)  # both there: the leftover goes
+    assert (tmp_path / "export").is_dir() and not (tmp_path / ".export-old").exists()

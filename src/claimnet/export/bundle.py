@@ -74,6 +74,17 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, splits: Mapping[str, lis
     )
 
 
+def recover_export(run_dir: Path) -> None:
+    """Before any work: a crash while swapping exports left ``.export-old``; keep the export, drop the leftover."""
+    export_dir, old = run_dir / "export", run_dir / ".export-old"
+    if old.exists():
+        if export_dir.exists():
+            shutil.rmtree(old)
+        else:  # the crash came between moving the old export aside and moving the new one in
+            os.replace(old, export_dir)
+        log.warning("Cleaned up %s left by an interrupted export", old)
+
+
 def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels: LabelSet,
                  splits: Mapping[str, list[Article]], training: dict[str, Any], baselines=None,
                  previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
@@ -81,6 +92,7 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
     from claimnet.export.int8 import check_int8
     from claimnet.export.onnx import export_onnx, quantize_int8
 
+    recover_export(run_dir)
     tmp = run_dir / ".export-tmp"
     if tmp.exists():
         shutil.rmtree(tmp)

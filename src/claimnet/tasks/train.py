@@ -17,7 +17,7 @@ from claimnet.runtime.environment import package_versions
 from claimnet.runtime.files import write_json
 from claimnet.tasks.entry import run_dir_of
 from claimnet.training.config import plain, validate_train_config
-from claimnet.training.runs import point_latest
+from claimnet.training.runs import LATEST, RUNNING, finish, point
 
 log = logging.getLogger("claimnet")
 
@@ -60,9 +60,9 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
                 "pass run_dir=PATH of the interrupted run, or drop trainer.resume"
             )
         log.info("Resuming %s from %s", run_dir, checkpoint)
-    latest = Path(cfg.paths.output_dir) / "latest"
+    latest = Path(cfg.paths.output_dir) / LATEST
     previous = previous_run_metrics(latest if latest.exists() else None, run_dir)
-    point_latest(cfg.paths.output_dir, run_dir)
+    point(cfg.paths.output_dir, RUNNING, run_dir)
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
     write_json(run_dir / "versions.json", package_versions())
 
@@ -107,6 +107,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
     exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines, previous)
     summary = write_summary(run_dir, training, exported)
+    finish(cfg.paths.output_dir, run_dir)
     print_outcome(run_dir, summary)
     return summary
 

@@ -1,41 +1,88 @@
-"""The run folder: one folder per training run (design.md, One run, one folder).
+"""The run folder: one folder per training run.
 
     RUN/config.yaml        resolved config        RUN/checkpoints/  Trainer checkpoints
     RUN/versions.json      packages and machine   RUN/tensorboard/  event files
     RUN/train.log          the run's log          RUN/eval/{dev,test}/metrics.json
     RUN/summary.json       time and headline      RUN/export/       the exported model
 
-``outputs/latest`` points at the newest run, set when a run starts so that an
-interrupted run is the one ``trainer.resume=true`` continues.
+``outputs/running`` points at the run in progress (set when it starts), which
+``trainer.resume=true`` continues; ``outputs/latest`` points at the last
+*finished* run, moved only once its export is complete, so ``claimnet tag`` and
+the next run's comparison never meet a half-made run.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
+LATEST, RUNNING = "latest", "running"
+# What a checkpoint folder holds once the Trainer has finished writing it.
+CHECKPOINT_FILES = ("trainer_state.json", "optimizer.pt", "scheduler.pt")
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+
 
 @cache
 def run_dir_for(output_dir: str, run_dir: str | None, resume: bool) -> str:
-    """Where a training run writes: the given folder, the latest run (when resuming), or a new one."""
+    """Where a training run writes: the given folder, the interrupted run (when resuming), or a new one."""
     if run_dir not in (None, "", "None", "null"):
         return str(run_dir)
-    latest = Path(output_dir) / "latest"
-    if str(resume).lower() == "true" and latest.exists():
-        return str(latest.resolve())
+    if str(resume).lower() == "true":
+        for name in (RUNNING, LATEST):
+            pointer = Path(output_dir) / name
+            if pointer.exists():
+                return str(pointer.resolve())
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     return str(Path(output_dir) / "runs" / stamp)
 
 
-def point_latest(output_dir: str | Path, run_dir: str | Path) -> None:
-    """Make ``OUTPUT/latest`` a relative symlink to ``run_dir`` (replaced atomically)."""
+def point(output_dir: str | Path, name: str, run_dir: str | Path) -> None:
+    """Make ``OUTPUT/<name>`` a relative symlink to ``run_dir`` (replaced atomically)."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     target = os.path.relpath(Path(run_dir).resolve(), output_dir.resolve())
-    tmp = output_dir / f".latest-{os.getpid()}"
+    tmp = output_dir / f".{name}-{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     tmp.symlink_to(target, target_is_directory=True)
-    os.replace(tmp, output_dir / "latest")
+    os.replace(tmp, output_dir / name)
+
+
+def finish(output_dir: str | Path, run_dir: str | Path) -> None:
+    """The run's export is complete: ``latest`` moves to it and ``running`` goes (if it is this run)."""
+    point(output_dir, LATEST, run_dir)
+    running = Path(output_dir) / RUNNING
+    if running.is_symlink() and running.resolve() == Path(run_dir).resolve():
+        running.unlink()
+
+
+def incomplete(checkpoint: Path) -> list[str]:
+    """What a checkpoint folder lacks (empty when the Trainer finished writing it)."""
+    missing = [name for name in CHECKPOINT_FILES if not (checkpoint / name).is_file()]
+    if not any((checkpoint / name).is_file() for name in WEIGHT_FILES):
+        missing.append("model weights")
+    return missing
+
+
+def last_complete_checkpoint(checkpoint_dir: str | Path) -> str | None:
+    """The newest checkpoint the Trainer finished writing; newer half-written ones are skipped, and said so."""
+    folder = Path(checkpoint_dir)
+    if not folder.is_dir():
+        return None
+    found = []
+    for path in folder.glob("checkpoint-*"):
+        step = path.name.split("-", 1)[1]
+        if path.is_dir() and step.isdigit():
+            found.append((int(step), path))
+    for _, path in sorted(found, reverse=True):
+        missing = incomplete(path)
+        if not missing:
+            return str(path)
+        log.warning("Skipping %s: incomplete (no %s), it was being written when the run stopped",
+                    path.name, ", ".join(missing))
+    return None

@@ -79,10 +79,10 @@ def _weighted_trainer_class():
 
 
 def last_checkpoint(checkpoint_dir: str | Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete checkpoint (a half-written one is skipped; see :mod:`claimnet.training.runs`)."""
+    from claimnet.training.runs import last_complete_checkpoint
 
-    path = Path(checkpoint_dir)
-    return get_last_checkpoint(str(path)) if path.is_dir() else None
+    return last_complete_checkpoint(checkpoint_dir)
 
 
 def build_trainer(
