@@ -74,3 +74,24 @@ def test_asking_for_int8_that_the_check_left_out_names_the_cause(tmp_path):
                                              r"check left it out \(it lost 0.0164 dev macro-F1 against fp32, more "
                                              r"than the 0.01 allowed\)"):
         ClaimTagger.load(left_out, precision="int8")
+
+
+def test_lone_surrogates_and_a_narrow_stdout_never_reach_a_traceback(export_dir, tmp_path):
+    tagger = ClaimTagger.load(export_dir)
+    (first, _) = tagger.tag("Police said \ud800 so. It may rain.")
+    assert first.text == "Police said \ud800 so."  # the output keeps the original text
+    records = tmp_path / "in.jsonl"
+    records.write_text('{"id": "a", "text": "Police said \\ud800 so. Fire 🚒 crews came."}\n')
+    proc = run_cli("tag", "--model", str(export_dir), "--input", "jsonl", "--format", "jsonl", str(records))
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert rows[0]["text"] == "Police said \ud800 so." and "🚒" in rows[1]["text"]
+    for fmt in ("json", "text"):
+        env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+        proc = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "--model", str(export_dir), "--format",
+                               fmt, "-"], input="Fire 🚒 crews came. Police said so.".encode(), capture_output=True,
+                              env=env, timeout=120)
+        assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+    assert json.loads(subprocess.run(
+        [sys.executable, "-m", "claimnet.cli", "tag", "--model", str(export_dir), "--format", "json", "-"],
+        input="Fire 🚒 crews came.".encode(), capture_output=True, env=env, timeout=120).stdout)[0]["sentences"][0]["text"] == "Fire 🚒 crews came."

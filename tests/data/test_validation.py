@@ -117,3 +117,10 @@ def test_common_wrong_formats_get_one_line_that_says_what_the_file_looks_like(tm
         load_articles(path, LABELS)
     assert len(exc.value.problems) == 1 and looks in exc.value.problems[0]
     assert "claimnet reads JSON Lines: one article per line" in exc.value.problems[0]
+
+
+def test_a_lone_surrogate_in_a_data_file_is_a_located_error(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "text": "Police said \\ud800 so.", "sentences": [{"start": 0, "end": 21, "label": "claim"}]}\n')
+    with pytest.raises(DataError, match=r"bad.jsonl:1: 'text' holds a lone surrogate \(U\+D800 at character 12\)"):
+        load_articles(path, LABELS)

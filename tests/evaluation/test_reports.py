@@ -115,3 +115,22 @@ def test_intervals_over_too_few_articles_say_so_and_counts_are_singular():
     assert "4 sentences in 1 article ·" in headline_md(m)
     assert "intervals not meaningful: 1 article (fewer than 10)" in headline_md(m)
     assert "(interval not meaningful: 1 article)" in headline(m)
+
+
+def test_data_cannot_put_html_or_markup_into_report_md(tmp_path):
+    from claimnet.data import Article, Sentence
+    from claimnet.evaluation.metrics import compute_metrics
+    from claimnet.evaluation.report import write_report
+    from claimnet.labels import LabelSet
+
+    text = "Police said <b>so</b>. It `may` | rain [x](javascript:alert(1))."
+    article = Article('<img src=x onerror=alert(1)>', text, (Sentence(0, 21, "attribution"), Sentence(22, len(text), "hedge")))
+    probs = [np.array([[0.1, 0.8, 0.05, 0.05], [0.9, 0.05, 0.03, 0.02]])]
+    labels = LabelSet.from_names(["attribution", "hedge", "claim", "background"])
+    metrics = compute_metrics([np.array([0, 1])], probs, labels.names, resamples=0)
+    write_report(tmp_path, "title <script>", metrics, [article], probs, labels)
+    md = (tmp_path / "report.md").read_text()
+    assert "<img" not in md and "<b>so" not in md and "<script>" not in md and "](javascript" not in md
+    assert "&lt;img src=x onerror=alert(1)&gt;" in md and "\\`may\\`" in md
+    html = (tmp_path / "report.html").read_text()
+    assert "<img src=x" not in html and "<script>" not in html

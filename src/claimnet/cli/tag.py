@@ -87,8 +87,20 @@ def run(args: argparse.Namespace) -> int:
     tagger = ClaimTagger.load(model_dir(args.model), backend=args.backend, precision=args.precision,
                               batch_size=args.batch_size, num_threads=args.threads)
     results = tagger.tag_many([t for _, t in docs])
-    write_results(args.format, docs, results, sys.stdout, tagger.labels)
+    write_results(args.format, docs, results, sys.stdout, tagger.labels, ensure_ascii=not _holds_all_text(docs))
     return 0
+
+
+def _holds_all_text(docs) -> bool:
+    """Whether standard output can take every text as it is (UTF-8, no lone surrogates).
+
+    When it cannot, JSON is written with escapes and text/HTML with replacements, never a traceback.
+    """
+    utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+    clean = all(not any("\ud800" <= ch <= "\udfff" for ch in text) for _, text in docs)
+    if not (utf8 and clean) and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    return utf8 and clean
 
 
 def add_parser(sub) -> None:

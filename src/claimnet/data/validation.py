@@ -37,6 +37,11 @@ def validate_record(record: Any, labels: Iterable[str] | None) -> tuple[Article 
         problems.append(f"'id' must be a non-empty string, got {art_id!r}")
     if not isinstance(text, str):
         return None, problems + [f"'text' must be a string, got {type(text).__name__}"]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return None, problems + [f"'text' holds a lone surrogate (U+{ord(text[exc.start]):04X} at character "
+                                 f"{exc.start}), which is not text; fix the file's encoding"]
     if not isinstance(sents, list) or not sents:
         return None, problems + ["'sentences' must be a non-empty list of {start, end, label}"]
     allowed = list(labels) if labels is not None else None

@@ -127,11 +127,21 @@ def confident_mistakes(
 # ---------------------------------------------------------------- markdown
 
 
+def md_text(text: str) -> str:
+    """Text from data (ids, labels, sentences) made inert in Markdown: HTML escaped, markup characters too.
+
+    report.md becomes the GitHub step summary, which renders HTML; nothing from a data file may.
+    """
+    text = escape(" ".join(str(text).split()), quote=False)  # <, >, & become entities
+    text = "".join("\\" + ch if ch in "\\`|" else ch for ch in text)  # no code spans, no table breaks
+    return text.replace("](", "]\\(")  # no links
+
+
 def md_table(table: Table) -> str:
     header, rows = table
     align = ["---"] + ["---:" if i else "---" for i in range(1, len(header))]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align[: len(header)]) + " |"]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(md_text(h) for h in header) + " |", "| " + " | ".join(align[: len(header)]) + " |"]
+    lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -162,7 +172,7 @@ def gates_table(metrics: Mapping[str, Any]) -> tuple[str, Table] | None:
 
 
 def render_markdown(title: str, metrics, baselines, compared, mistakes) -> str:
-    parts = [f"## {title}", ""]
+    parts = [f"## {md_text(title)}", ""]
     gates = gates_table(metrics)
     if gates:
         parts += [f"### Gates: {gates[0]}", "", md_table(gates[1]) if gates[1][1] else "", ""]
@@ -179,14 +189,11 @@ def render_markdown(title: str, metrics, baselines, compared, mistakes) -> str:
         for label, items in mistakes.items():
             parts += [f"<details><summary>gold <b>{escape(label)}</b>: {len(items)} shown</summary>", ""]
             for m in items:
-                parts.append(f"- predicted **{m['predicted']}** ({m['confidence']:.2f}), `{m['article_id']}` "
-                             f"#{m['index']}: {_quote(m['before'])} **{_quote(m['sentence'])}** {_quote(m['after'])}")
+                parts.append(f"- predicted **{md_text(m['predicted'])}** ({m['confidence']:.2f}), "
+                             f"article {md_text(m['article_id'])} #{m['index']}: {md_text(m['before'])} "
+                             f"**{md_text(m['sentence'])}** {md_text(m['after'])}")
             parts += ["", "</details>", ""]
     return "\n".join(parts).rstrip() + "\n"
-
-
-def _quote(text: str) -> str:
-    return escape(" ".join(text.split()), quote=False)
 
 
 # ---------------------------------------------------------------- pictures

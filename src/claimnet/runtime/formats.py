@@ -51,21 +51,25 @@ def html_page(docs: Sequence[Document], results: Sequence[Sequence[TaggedSentenc
 
 
 def write_results(fmt: str, docs: Sequence[Document], results: Sequence[Sequence[TaggedSentence]],
-                  out: TextIO, labels: Sequence[str] = ()) -> None:
-    """Write tagged articles to ``out`` in one of :data:`FORMATS`."""
+                  out: TextIO, labels: Sequence[str] = (), ensure_ascii: bool = False) -> None:
+    """Write tagged articles to ``out`` in one of :data:`FORMATS`.
+
+    ``ensure_ascii`` writes JSON with ``\\uXXXX`` escapes: for a stream that cannot hold all of Unicode,
+    and for texts with lone surrogates (which JSON can carry escaped, and UTF-8 cannot at all).
+    """
     if fmt == "html":
         out.write(html_page(docs, results, labels))
         return
     if fmt == "json":
         payload = [{"id": doc_id, "sentences": [s.to_dict() for s in tagged]}
                    for (doc_id, _), tagged in zip(docs, results)]
-        json.dump(payload, out, ensure_ascii=False, indent=2)
+        json.dump(payload, out, ensure_ascii=ensure_ascii, indent=2)
         out.write("\n")
         return
     for (doc_id, _), tagged in zip(docs, results):
         if fmt == "jsonl":
             for s in tagged:
-                out.write(json.dumps({"id": doc_id, **s.to_dict()}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"id": doc_id, **s.to_dict()}, ensure_ascii=ensure_ascii) + "\n")
             continue
         if len(docs) > 1:
             out.write(f"==> {doc_id} <==\n")

@@ -7,6 +7,7 @@ only the base install (numpy, tokenizers, onnxruntime, pysbd).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +36,14 @@ class TaggedSentence:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """What the model sees: a lone surrogate (not valid Unicode text) becomes U+FFFD; the output keeps the original."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -172,7 +181,7 @@ class ClaimTagger:
         pairs: list[tuple[str, str | None]] = []
         sizes = []
         for text, article_spans in zip(texts, spans):
-            sentences = [text[s:e] for s, e in article_spans]
+            sentences = [_encodable(text[s:e]) for s, e in article_spans]
             pairs.extend(context_pairs(sentences, self.context_window))
             sizes.append(len(sentences))
         probs = self.predict_proba(pairs)
