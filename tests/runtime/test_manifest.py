@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
+from claimnet.export.manifest import seal
 from claimnet.runtime.segmentation import DEFAULT_SETTINGS, SegmentationSettings, segment
 from conftest import FIXTURES, V1_EXPORT, rewrite_as_v2
 
@@ -57,16 +58,30 @@ def test_an_unknown_format_version_names_the_readable_ones(tmp_path):
     export = rewrite_as_v2(tmp_path, DEFAULT_SETTINGS)
     manifest = json.loads((export / "claimnet.json").read_text())
     manifest["format_version"] = 3
-    (export / "claimnet.json").write_text(json.dumps(manifest))
+    (export / "claimnet.json").write_text(json.dumps(seal(manifest)))
     with pytest.raises(ModelLoadError, match=r"format_version 3 is not supported by this claimnet \(it reads \[1, 2\]\)"):
         ClaimTagger.load(export)
 
 
 def _edit_manifest(export, edit):
+    """Edit the manifest and re-seal it, as a deliberate (or buggy) writer would: the cross-checks must catch it."""
     path = export / "claimnet.json"
     manifest = json.loads(path.read_text())
     edit(manifest)
+    path.write_text(json.dumps(seal(manifest)))
+
+
+def test_a_manifest_edited_after_export_is_refused(tmp_path):
+    export = rewrite_as_v2(tmp_path, context_window=1)
+    path = export / "claimnet.json"
+    manifest = json.loads(path.read_text())
+    manifest["model"]["context_window"] = 2  # a valid value, but not the one the model was trained with
     path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match=r"claimnet.json: edited after export \(its own checksum"):
+        ClaimTagger.load(export)
+    manifest["model"]["context_window"] = 1  # back as exported: key order alone does not count
+    path.write_text(json.dumps(dict(reversed(list(manifest.items())))))
+    assert ClaimTagger.load(export).context_window == 1
 
 
 @pytest.mark.parametrize("edit, message", [

@@ -15,7 +15,7 @@ from claimnet.labels import LabelSet
 from claimnet.runtime.encoding import TOKENIZER_FILE, vocabulary_fingerprint
 from claimnet.runtime.environment import package_versions
 from claimnet.runtime.files import sha256_file, write_json
-from claimnet.runtime.manifest import FORMAT_VERSION, MANIFEST_NAME
+from claimnet.runtime.manifest import FORMAT_VERSION, MANIFEST_NAME, SELF_DIGEST, manifest_digest
 from claimnet.runtime.segmentation import SegmentationSettings
 
 
@@ -56,5 +56,12 @@ def write_manifest(export_dir: str | Path, fields: Mapping[str, Any]) -> dict[st
     root = Path(export_dir)
     manifest = {"format_version": FORMAT_VERSION, **fields}
     manifest["files"] = {name: sha256_file(root / name) for name in export_files(root)}
-    write_json(root / MANIFEST_NAME, manifest)
+    write_json(root / MANIFEST_NAME, seal(manifest))
+    return manifest
+
+
+def seal(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest with its own checksum, so an edit after export is caught at load."""
+    manifest.pop(SELF_DIGEST, None)
+    manifest[SELF_DIGEST] = manifest_digest(manifest)
     return manifest

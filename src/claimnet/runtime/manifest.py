@@ -30,6 +30,16 @@ REQUIRED = ("labels", "model", "segmentation", "files")
 
 
 MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a few KB; anything near this is not one
+SELF_DIGEST = "manifest_sha256"
+
+
+def manifest_digest(manifest: Mapping[str, Any]) -> str:
+    """SHA-256 of the manifest's content without its own digest (keys sorted: key order does not count)."""
+    import hashlib
+
+    body = {k: v for k, v in manifest.items() if k != SELF_DIGEST}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _load_json(path: Path) -> dict[str, Any]:
@@ -110,6 +120,12 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
         )
     if version == 1:
         manifest = _upgrade_v1(manifest)
+    elif manifest.get(SELF_DIGEST) != manifest_digest(manifest):
+        raise ModelLoadError(
+            f"{path}: edited after export (its own checksum {SELF_DIGEST} does not match its content); "
+            "every field of a manifest describes the model it was written with: export the model again, "
+            "or restore the file"
+        )
     for key in REQUIRED:
         if key not in manifest:
             raise ModelLoadError(f"{path}: required field {key!r} is missing")
