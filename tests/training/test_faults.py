@@ -1,0 +1,66 @@
+"""Fault injection: a run killed in each phase resumes to a finished run, and `claimnet tag` then works.
+
+Each kill is deterministic (``os._exit`` from inside the phase, as SIGKILL would leave it: no clean-up,
+no exception handlers): during training, while a checkpoint is being written, during the export, during
+the evaluation. After each, ``trainer.resume=true`` finishes the run, ``outputs/latest`` points at it,
+and ``claimnet tag`` with the default model tags.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+KILLS = {
+    # phase: (object to patch, attribute, which call dies)
+    "training": ("transformers.Trainer", "training_step", 3),
+    "checkpoint save": ("transformers.Trainer", "_save_optimizer_and_scheduler", 2),
+    "export": ("claimnet.export.onnx", "export_onnx", 1),
+    "evaluation": ("claimnet.evaluation.scoring", "write_report", 1),
+}
+CHILD = """
+import importlib, os, sys
+target, attribute, nth, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+module_name, _, class_name = target.rpartition(".") if target.startswith("transformers.") else (target, "", "")
+owner = getattr(importlib.import_module(module_name), class_name) if class_name else importlib.import_module(target)
+original, calls = getattr(owner, attribute), [0]
+def dying(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == nth:
+        os._exit(9)
+    return original(*args, **kwargs)
+setattr(owner, attribute, dying)
+import claimnet
+claimnet.train(overrides=["experiment=smoke", f"paths.output_dir={out}", "trainer.early_stopping_patience=0"])
+"""
+
+
+def child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("CLAIMNET_OUTPUT_DIR", "CLAIMNET_MODEL")}
+
+
+@pytest.mark.parametrize("phase", list(KILLS))
+def test_a_run_killed_in_any_phase_resumes_and_the_default_model_tags(tmp_path, phase):
+    out = tmp_path / "outputs"
+    target, attribute, nth = KILLS[phase]
+    killed = subprocess.run([sys.executable, "-c", CHILD, target, attribute, str(nth), str(out)],
+                            capture_output=True, text=True, env=child_env(), timeout=600)
+    assert killed.returncode == 9, killed.stderr[-2000:]
+    assert (out / "running").exists() and not (out / "latest").exists()  # nothing half-made is `latest`
+    assert not (out / "running" / "export").exists()
+    resume = subprocess.run(
+        [sys.executable, "-c", "import sys, claimnet; claimnet.train(overrides=sys.argv[1:])", "experiment=smoke",
+         f"paths.output_dir={out}", "trainer.early_stopping_patience=0", "trainer.resume=true"],
+        capture_output=True, text=True, env=child_env(), timeout=600)
+    assert resume.returncode == 0, resume.stderr[-3000:]
+    if phase == "checkpoint save":  # checkpoint-4 has weights but no optimizer or trainer state
+        assert "Skipping checkpoint-4: incomplete (no trainer_state.json, optimizer.pt" in resume.stderr
+    run = (out / "latest").resolve()
+    assert (run / "export" / "claimnet.json").is_file() and not (out / "running").exists()
+    assert not (run / ".export-tmp").exists() and not (run / ".export-old").exists()
+    tag = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so. It may rain.",
+                         capture_output=True, cwd=tmp_path, env=child_env(), timeout=120)
+    assert tag.returncode == 0 and len(tag.stdout.decode().splitlines()) == 2, tag.stderr
