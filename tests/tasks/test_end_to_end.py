@@ -106,15 +106,28 @@ def test_evaluate_exit_codes_for_user_errors(export_dir, tmp_path):
     bad = tmp_path / "bad.jsonl"
     good = (DATA_DIR / "dev.jsonl").read_text(encoding="utf-8").splitlines()[0]
     bad.write_text(good + "\n" + good[:50] + "\n", encoding="utf-8")
+    not_utf8, string_f1, deep = tmp_path / "latin1.json", tmp_path / "strings.json", tmp_path / "deep.jsonl"
+    not_utf8.write_bytes(b"\xff\xfe{}")
+    string_f1.write_text('{"macro_f1": "high", "per_label": {}}')
+    deep.write_text('{"id": "a", "text": ' + "[" * 50_000 + "}\n")
     cases = {
         "malformed data": ([f"model_path={export_dir}", f"data_path={bad}"], "bad.jsonl:2: not valid JSON"),
         "missing model": ([f"model_path={tmp_path / 'none'}"], "/none: does not exist; pass model_path=DIR"),
         "bad value": ([f"model_path={export_dir}", "evaluation.backend=tf"], "evaluation.backend must be one of"),
         "unknown key": ([f"model_path={export_dir}", "no_such_key=1"], "no_such_key"),
         "missing model_path": ([], "model_path"),
+        "compare_to not UTF-8": ([f"model_path={export_dir}", f"compare_to={not_utf8}"], "is not UTF-8"),
+        "compare_to with a string F1": ([f"model_path={export_dir}", f"compare_to={string_f1}"],
+                                        "macro_f1 and per_label.<label>.f1 must be numbers"),
+        "deeply nested line": ([f"model_path={export_dir}", f"data_path={deep}"],
+                               "deep.jsonl:1: JSON nested too deeply to be an article"),
+        "output_dir under a file": ([f"model_path={export_dir}", f"output_dir={not_utf8}/report"],
+                                    "is a file, so the folder cannot be made there"),
     }
     for name, (overrides, message) in cases.items():
-        proc = run_script("evaluate.py", *overrides, f"output_dir={tmp_path / 'out'}")
+        if not any(o.startswith("output_dir=") for o in overrides):
+            overrides = [*overrides, f"output_dir={tmp_path / 'out'}"]
+        proc = run_script("evaluate.py", *overrides)
         assert proc.returncode == 2, (name, proc.returncode, proc.stderr[-1500:])
         assert message in proc.stderr, (name, proc.stderr[-1500:])
         assert "Traceback" not in proc.stderr, name

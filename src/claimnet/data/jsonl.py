@@ -60,9 +60,14 @@ def iter_records(raw: bytes, source: str) -> Iterator[tuple[int, Any, str | None
                                  "save the file as UTF-8")
             continue
         try:
-            yield lineno, json.loads(decoded), None
+            record = json.loads(decoded)
         except json.JSONDecodeError as exc:
             yield lineno, None, f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
+            continue
+        except RecursionError:
+            yield lineno, None, f"{where}: JSON nested too deeply to be an article"
+            continue
+        yield lineno, record, None
 
 
 def article_record(article) -> dict[str, Any]:

@@ -21,11 +21,18 @@ def read_previous(path: str | Path | None) -> dict | None:
     if not p.is_file():
         raise ModelLoadError(f"compare_to: {p} does not exist; pass the path of a previous metrics.json")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelLoadError(f"compare_to: {p} is not valid JSON ({exc.msg})") from None
+        data = json.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ModelLoadError(f"compare_to: {p} is not UTF-8 (byte at offset {exc.start})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ModelLoadError(f"compare_to: {p} is not valid JSON ({getattr(exc, 'msg', exc)})") from None
     if not isinstance(data, dict) or "macro_f1" not in data or "per_label" not in data:
         raise ModelLoadError(f"compare_to: {p} is not a claimnet metrics.json (no macro_f1/per_label)")
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+    if not number(data["macro_f1"]) or not isinstance(data["per_label"], dict) or not all(
+            isinstance(m, dict) and number(m.get("f1")) for m in data["per_label"].values()):
+        raise ModelLoadError(f"compare_to: {p}: macro_f1 and per_label.<label>.f1 must be numbers; "
+                             "it is not a claimnet metrics.json")
     data["_path"] = str(p)
     return data
 

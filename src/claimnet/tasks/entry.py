@@ -131,6 +131,20 @@ def _report(exc: Exception) -> None:
     return None
 
 
+def _folder_under_a_file(argv: Sequence[str]) -> str | None:
+    """A folder override (``output_dir=``, ``run_dir=``, ...) that cannot be made because a file is in the way."""
+    for arg in argv:
+        key, sep, value = arg.lstrip("+").partition("=")
+        if not sep or not value or not key.endswith("_dir"):
+            continue
+        for ancestor in [Path(value), *Path(value).parents]:
+            if ancestor.exists():
+                if not ancestor.is_dir():
+                    return f"{key}={value}: {ancestor} is a file, so the folder cannot be made there"
+                break
+    return None
+
+
 def exit_code(main: Callable[[], Any], config_name: str | None = None) -> int:
     """Call a ``@hydra.main`` function and return the task's exit code.
 
@@ -139,6 +153,10 @@ def exit_code(main: Callable[[], Any], config_name: str | None = None) -> int:
     the job with its default and description (:mod:`claimnet.tasks.help`).
     """
     _outcome.clear()
+    bad = _folder_under_a_file(sys.argv[1:])
+    if bad:
+        print(f"error: {bad}", file=sys.stderr)
+        return 2
     if config_name and any(a in ("--help", "-h") for a in sys.argv[1:]):
         from claimnet.tasks.help import describe
 
