@@ -119,11 +119,26 @@ def build_articles(sources: Iterable[Source], labels: LabelSet, default: str | N
             problems.append(f"{src.where}: article {src.id!r} has no sentence (empty text?)")
             continue
         articles.append(Article(src.id, src.text, tuple(sentences), src.metadata))
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
+    raise_problems(problems, max_errors)
     if not articles:
         raise DataError(["the source holds no articles"])
     return articles, counts
+
+
+def raise_problems(problems: list[str], max_errors: int) -> None:
+    """Every problem found so far (up to ``max_errors``, the rest counted) in one DataError."""
+    if problems:
+        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
+
+
+def import_result(sources: Iterable[Source], problems: list[str], labels: LabelSet, default: str | None,
+                  max_errors: int, reader_counts: ImportCounts | None = None) -> ImportResult:
+    """What every importer ends with: the reading problems, else the built articles and all the counts."""
+    raise_problems(problems, max_errors)
+    articles, counts = build_articles(sources, labels, default, max_errors)
+    for what, n in (reader_counts.skipped.items() if reader_counts else ()):
+        counts.skip(what, n)
+    return ImportResult(articles, counts)
 
 
 def importer(fmt: str) -> Callable[..., ImportResult]:

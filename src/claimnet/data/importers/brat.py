@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from claimnet.data.alignment import ImportCounts, Span
-from claimnet.data.importers import ImportResult, LabelMap, Source, build_articles, check_span, check_text
+from claimnet.data.importers import ImportResult, LabelMap, Source, check_span, check_text, import_result
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
 
@@ -85,9 +85,4 @@ def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default
             sources.append(Source(art_id, text, str(ann), _spans(ann, text, label_map, counts)))
         except DataError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
-    articles, built = build_articles(sources, labels, default, max_errors)
-    for what, n in counts.skipped.items():
-        built.skip(what, n)
-    return ImportResult(articles, built)
+    return import_result(sources, problems, labels, default, max_errors, counts)

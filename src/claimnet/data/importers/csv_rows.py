@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claimnet.data.alignment import ImportCounts
 from claimnet.data.articles import Sentence
-from claimnet.data.importers import ImportResult, LabelMap, Source, build_articles, check_text
+from claimnet.data.importers import ImportResult, LabelMap, Source, check_text, import_result
 from claimnet.data.jsonl import read_bytes
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
@@ -78,10 +78,6 @@ def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default
             sources.append(rows_to_source(art_id, rows, counts, strict))
         except DataError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
-    articles, built = build_articles(sources, labels, default, max_errors)
-    for what, n in counts.skipped.items():
-        built.skip(what, n)
-    built.labelled_by_span = built.sentences
-    return ImportResult(articles, built)
+    result = import_result(sources, problems, labels, default, max_errors, counts)
+    result.counts.labelled_by_span = result.counts.sentences  # each row is labelled
+    return result

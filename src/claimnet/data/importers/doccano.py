@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from claimnet.data.alignment import ImportCounts, Span
-from claimnet.data.importers import ImportResult, LabelMap, Source, build_articles, check_span, check_text
+from claimnet.data.importers import (
+    ImportResult,
+    LabelMap,
+    Source,
+    build_articles,
+    check_span,
+    check_text,
+    import_result,
+    raise_problems,
+)
 from claimnet.data.importers.csv_rows import rows_to_source
 from claimnet.data.jsonl import iter_records, read_bytes
 from claimnet.errors import DataError
@@ -60,8 +69,7 @@ def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default
             problems.append(f"{src}:{lineno}: expected a JSON object, got {type(record).__name__}")
         else:
             records.append((lineno, record))
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
+    raise_problems(problems, max_errors)
     if records and all(_is_classification(r) for _, r in records):
         return _read_classification(src, records, labels, label_map, group_by, max_errors)
     sources = []
@@ -78,10 +86,7 @@ def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default
             sources.append(Source(art_id, text, where, spans, metadata=metadata))
         except DataError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
-    articles, counts = build_articles(sources, labels, default, max_errors)
-    return ImportResult(articles, counts)
+    return import_result(sources, problems, labels, default, max_errors)
 
 
 def _read_classification(src: Path, records, labels: LabelSet, label_map: LabelMap, group_by: str,
@@ -103,8 +108,7 @@ def _read_classification(src: Path, records, labels: LabelSet, label_map: LabelM
             groups.setdefault(str(record[group_by]), []).append((text, mapped[0], where))
         except DataError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
+    raise_problems(problems, max_errors)
     sources = [rows_to_source(art_id, rows, counts) for art_id, rows in groups.items()]
     articles, built = build_articles(sources, labels, None, max_errors)
     counts.add(built)

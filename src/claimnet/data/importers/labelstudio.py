@@ -22,7 +22,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from claimnet.data.alignment import ImportCounts, Span
-from claimnet.data.importers import ImportResult, LabelMap, Source, build_articles, check_span, check_text
+from claimnet.data.importers import ImportResult, LabelMap, Source, check_span, check_text, import_result
 from claimnet.data.jsonl import read_bytes
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
@@ -151,13 +151,7 @@ def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default
                                   metadata=metadata))
         except DataError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise DataError(problems[:max_errors], hidden=max(0, len(problems) - max_errors))
-    skipped = dict(result.counts.skipped)
-    articles, counts = build_articles(sources, labels, default, max_errors)
-    for k, v in skipped.items():
-        counts.skip(k, v)
-    return ImportResult(articles, counts)
+    return import_result(sources, problems, labels, default, max_errors, result.counts)
 
 
 def labeling_config(labels: Sequence[str]) -> str:
