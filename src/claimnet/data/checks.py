@@ -45,8 +45,9 @@ def uncovered_stretches(article: Article, min_chars: int = 1) -> list[tuple[int,
 
 def validate_files(paths: Sequence[str | Path], labels: LabelSet) -> Report:
     """Check each file fully, then the files against each other."""
-    for path in paths:  # a file that cannot be read is a usage error (exit 2), not a finding
-        read_bytes(path, "a .jsonl file of articles")
+    for path in paths:  # a file that cannot be found is a usage error (exit 2), not a finding
+        if not Path(path).is_file():
+            read_bytes(path, "a .jsonl file of articles")  # raises the loader's own message
     report = Report()
     first_id: dict[str, str] = {}
     first_text: dict[str, str] = {}

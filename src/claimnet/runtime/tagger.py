@@ -56,7 +56,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 _POSITION_OFFSET = {"roberta": 2, "xlm-roberta": 2, "camembert": 2}
 
 
-def _cross_check(export_dir: Path, manifest: dict[str, Any], encoder: SentenceEncoder, runner) -> None:
+def _cross_check(export_dir: Path, manifest: dict[str, Any], encoder: SentenceEncoder, runner,
+                 verified: Sequence[str]) -> None:
     """The manifest against what the checksummed model files say; any disagreement is refused by name."""
     import json
 
@@ -67,7 +68,8 @@ def _cross_check(export_dir: Path, manifest: dict[str, Any], encoder: SentenceEn
         raise ModelLoadError(f"{where}: labels lists {len(labels)} labels but the model outputs {width} scores")
     if "config.json" not in manifest["files"]:
         return
-    verify_files(export_dir, manifest, ["config.json"])
+    if "config.json" not in verified:  # the torch backend has checked it already
+        verify_files(export_dir, manifest, ["config.json"])
     config = json.loads((export_dir / "config.json").read_text(encoding="utf-8"))
     id2label = config.get("id2label") or {}
     try:
@@ -143,7 +145,7 @@ class ClaimTagger:
         encoder = SentenceEncoder.from_dir(export_dir, manifest["model"]["max_length"], pad_id)
         _check_vocabulary(export_dir, manifest, encoder)
         runner = load_backend(export_dir, backend, precision, num_threads)
-        _cross_check(export_dir, manifest, encoder, runner)
+        _cross_check(export_dir, manifest, encoder, runner, files)
         return cls(export_dir, manifest, runner, encoder, batch_size or DEFAULT_BATCH_SIZE[backend],
                    segmentation_settings(manifest))
 

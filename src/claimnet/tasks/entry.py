@@ -203,11 +203,9 @@ def compose_job(config_name: str, overrides: Sequence[str] = (), config_dir: str
     HydraConfig.instance().set_config(cfg)
     run_dir = str(OmegaConf.select(cfg, "hydra.run.dir")) if resolve_outputs else None
     with open_dict(cfg):
-        if not resolve_outputs:
-            pass
-        elif config_name == "train" and not cfg.get("run_dir"):
+        if resolve_outputs and config_name == "train" and not cfg.get("run_dir"):
             cfg.run_dir = run_dir
-        if config_name == "evaluate" and OmegaConf.is_interpolation(cfg, "output_dir"):
+        if resolve_outputs and config_name == "evaluate" and OmegaConf.is_interpolation(cfg, "output_dir"):
             cfg.output_dir = run_dir
         if not keep_hydra:
             del cfg["hydra"]

@@ -32,9 +32,10 @@ def rows_to_source(art_id: str, rows: list[tuple[str, str, str]], counts: Import
         flat = sentence.strip().replace("\r\n", " ").replace("\n", " ").replace("\r", " ")  # one line per row
         if not flat:
             raise DataError([f"{where}: the sentence is empty"])
-        if len(segment(flat)) > 1:
+        pieces = len(segment(flat))
+        if pieces > 1:
             if strict:
-                raise DataError([f"{where}: claimnet's segmenter cuts this row into {len(segment(flat))} "
+                raise DataError([f"{where}: claimnet's segmenter cuts this row into {pieces} "
                                  "sentences (--strict); split the row"])
             counts.skip("rows the segmenter would cut into several sentences (kept whole)")
         parts.append(flat)
