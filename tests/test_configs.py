@@ -52,7 +52,7 @@ def test_evaluate_and_export_configs_compose():
         ("trainer.class_weights=inverse", r"trainer.class_weights must be one of \['none', 'balanced', 'sqrt'\] or a mapping"),
         ("trainer.eval_strategy=never", r"trainer.eval_strategy must be one of \['epoch', 'steps'\]"),
         ("evaluation.backend=tensorflow", r"evaluation.backend must be one of \['auto', 'onnx', 'torch'\]"),
-        ("export.int8_max_f1_drop=5", r"export.int8_max_f1_drop must be a number in the range \[-1, 1\]. Got 5 instead."),
+        ("export.int8_max_f1_drop=5", r"export.int8_max_f1_drop must be a number in the range \[-1, 1\] or null. Got 5 instead."),
         ("evaluation.batch_size=0", r"evaluation.batch_size must be an int in the range \[1, inf\] or null"),
         ("trainer.per_device_train_batch_size=0", r"trainer.per_device_train_batch_size must be an int in the range \[1, inf\]"),
     ],

@@ -60,7 +60,8 @@ def validate_export_config(cfg: Mapping[str, Any]) -> None:
     """The ``export`` and ``evaluation`` groups, as the train and export jobs use them."""
     check_choice(cfg, "export.onnx", [True, False])
     check_choice(cfg, "export.int8", [True, False])
-    check_number(cfg, "export.int8_max_f1_drop", -1, 1)  # below 0: int8 must beat fp32 (forces fp32 only)
+    check_number(cfg, "export.int8_min_agreement", 0, 1)
+    check_number(cfg, "export.int8_max_f1_drop", -1, 1, allow_none=True)  # below 0: int8 must beat fp32
     check_number(cfg, "export.opset", 17, 25, integer=True)
     check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
     check_number(cfg, "evaluation.batch_size", 1, integer=True, allow_none=True)

@@ -90,7 +90,8 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
                  previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
     """Export a trained model into ``run_dir/export``; return the dev and test metrics of that export."""
     from claimnet.export.int8 import check_int8
-    from claimnet.export.onnx import export_onnx, quantize_int8
+    from claimnet.export.onnx import export_onnx
+    from claimnet.export.quantize import quantize_int8
 
     recover_export(run_dir)
     tmp = run_dir / ".export-tmp"
@@ -113,7 +114,8 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
         if export_cfg["int8"]:
             quantize_int8(tmp)
             write_manifest(tmp, fields)
-            fields["int8"] = check_int8(tmp, splits["dev"], export_cfg["int8_max_f1_drop"])
+            fields["int8"] = check_int8(tmp, splits["dev"], export_cfg["int8_min_agreement"],
+                                        export_cfg["int8_max_f1_drop"])
     write_manifest(tmp, fields)
     ev = cfg["evaluation"]
     tagger = ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"], batch_size=ev["batch_size"])

@@ -80,7 +80,7 @@ def confusion_table(metrics: dict[str, Any]) -> str:
 FORMATS = {
     WEIGHTS_FILE: "Hugging Face weights (transformers, `ClaimTagger` backend torch)",
     ONNX_FILES["fp32"]: "ONNX fp32, dynamic batch and sequence axes",
-    ONNX_FILES["int8"]: "ONNX int8 (dynamic quantization); `ClaimTagger`'s default on CPU",
+    ONNX_FILES["int8"]: "ONNX int8 (token-wise dynamic quantization); `ClaimTagger`'s default on CPU",
 }
 
 
@@ -101,7 +101,8 @@ def int8_note(int8: dict[str, Any] | None) -> str:
     )
     if int8["included"]:
         return figures
-    return f"The int8 model was left out: it lost more than {int8['max_drop']} macro-F1. {figures}"
+    why = int8.get("reason") or f"it lost more than {int8['max_drop']} macro-F1"  # version-1 figures: no reason
+    return f"The int8 model was left out: {why}. {figures}"
 
 
 def render_card(card: CardData, export_name: str = "path/to/export") -> str:

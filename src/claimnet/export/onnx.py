@@ -1,4 +1,4 @@
-"""ONNX export: fp32 with dynamic batch and sequence axes, and int8 by dynamic quantization.
+"""ONNX export: fp32 with dynamic batch and sequence axes (int8 is made from it by ``export.quantize``).
 
 Uses the dynamo exporter: design.md measured that the old TorchScript exporter
 (``dynamo=False``) silently gives wrong logits on shapes other than the dummy
@@ -8,16 +8,13 @@ runtime never needs them.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 from pathlib import Path
 
 from claimnet.runtime.backends import ONNX_FILES
 
-log = logging.getLogger(__name__)
 FP32_FILE = ONNX_FILES["fp32"]
-INT8_FILE = ONNX_FILES["int8"]
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -73,32 +70,3 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
         model.train()
     return target
 
-
-def quantize_int8(export_dir: str | Path) -> Path:
-    """Dynamic int8 quantization of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    export_dir = Path(export_dir)
-    source, target = export_dir / FP32_FILE, export_dir / INT8_FILE
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.WARNING)  # the quantizer logs every tensor at INFO on the root logger
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / "model.int8.onnx"
-            # The quantizer re-runs strict shape inference; onnxruntime < 1.32 rejects the shapes the
-            # torch exporter recorded for intermediate values (e.g. "(32) vs (4)"), so they are dropped
-            # and inferred afresh. The graph itself is unchanged.
-            model = onnx.load(str(source))
-            del model.graph.value_info[:]
-            clean = Path(tmp) / "model.onnx"
-            onnx.save(model, str(clean))
-            # Per-channel weights: 99.0% label agreement with fp32 on the test split, against
-            # 96.9% per-tensor, at the same speed (measured on the default MiniLM export).
-            quantize_dynamic(str(clean), str(staged), weight_type=QuantType.QInt8,
-                             per_channel=True, reduce_range=True)
-            shutil.move(str(staged), target)
-    finally:
-        root.setLevel(level)
-    return target

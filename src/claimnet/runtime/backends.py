@@ -64,8 +64,23 @@ class TorchBackend:
         return logits.float().cpu().numpy()
 
 
+def _cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 class OnnxBackend:
-    """The ONNX export run by onnxruntime: no torch, transformers or Hydra."""
+    """The ONNX export run by onnxruntime: no torch, transformers or Hydra.
+
+    int8 runs each sentence as its own call, without padding, on one session
+    with one thread per call and the calls spread over ``num_threads`` threads:
+    on 2 cores that measured 1.3-1.5x the sentences/s of padded batches of 16
+    with two threads per call. fp32 keeps padded batches (equal or faster there).
+    """
 
     name = "onnx"
 
@@ -73,10 +88,11 @@ class OnnxBackend:
         import onnxruntime as ort
 
         self.precision = precision
+        self.workers = num_threads or _cores()
+        self.per_sentence = precision == "int8" and self.workers > 1
         options = ort.SessionOptions()
-        if num_threads:
-            options.intra_op_num_threads = num_threads
-            options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1 if self.per_sentence else (num_threads or 0)
+        options.inter_op_num_threads = 1
         path = Path(export_dir) / ONNX_FILES[precision]
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
@@ -85,10 +101,22 @@ class OnnxBackend:
         self.input_names = [i.name for i in self.session.get_inputs()]
         width = self.session.get_outputs()[0].shape[-1]
         self.output_width = width if isinstance(width, int) else None
+        self._pool = None
+        if self.per_sentence:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="claimnet-onnx")
+
+    def _run(self, feed: Mapping[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(None, dict(feed))[0].astype(np.float32)
 
     def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
         feed = {name: batch[name] for name in self.input_names}
-        return self.session.run(None, feed)[0].astype(np.float32)
+        if not self.per_sentence or len(batch["input_ids"]) == 1:
+            return self._run(feed)
+        lengths = batch["attention_mask"].sum(axis=1)
+        rows = [{name: value[i : i + 1, : int(n)] for name, value in feed.items()} for i, n in enumerate(lengths)]
+        return np.concatenate(list(self._pool.map(self._run, rows)))
 
 
 def torch_available() -> bool:
@@ -107,6 +135,8 @@ def gpu_present() -> bool:
 def _why_no_int8(manifest: Mapping[str, Any]) -> str:
     figures = manifest.get("int8")
     if isinstance(figures, Mapping) and figures.get("included") is False:
+        if isinstance(figures.get("reason"), str):
+            return f"the export-time check left it out ({figures['reason']})"
         return (f"the export-time check left it out (it lost {figures.get('macro_f1_drop', 0):.4f} "
                 f"{figures.get('split')} macro-F1 against fp32, more than the {figures.get('max_drop')} allowed)")
     return "it was exported without one (export.int8=false or export.onnx=false)"
