@@ -95,3 +95,41 @@ def test_lone_surrogates_and_a_narrow_stdout_never_reach_a_traceback(export_dir,
     assert json.loads(subprocess.run(
         [sys.executable, "-m", "claimnet.cli", "tag", "--model", str(export_dir), "--format", "json", "-"],
         input="Fire 🚒 crews came.".encode(), capture_output=True, env=env, timeout=120).stdout)[0]["sentences"][0]["text"] == "Fire 🚒 crews came."
+
+
+def test_tag_writes_sentences_while_the_input_is_still_arriving(export_dir):
+    """Through a pipe: the first JSONL lines come out before standard input is closed."""
+    import os
+    import select
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CLAIMNET_MODEL": str(export_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "claimnet.cli", "tag", "--format", "jsonl", "-"], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        sentence = "The council said the road would reopen on Monday. "
+        proc.stdin.write((sentence * 600).encode())  # 600 sentences: two full windows of 256
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        assert ready, "nothing written while the input stayed open"
+        first = json.loads(proc.stdout.readline())
+        assert proc.poll() is None  # still waiting for the rest of the input
+        assert first["start"] == 0 and first["text"] == sentence.strip() and first["id"] == "-"
+        proc.stdin.write(b"Last one.")
+        proc.stdin.close()
+        rest = proc.stdout.read().decode().splitlines()
+        assert proc.wait(60) == 0, proc.stderr.read()[-2000:]
+    finally:
+        proc.kill()
+    records = [first, *map(json.loads, rest)]
+    assert len(records) == 601 and records[-1]["text"] == "Last one."
+    assert [r["start"] for r in records] == sorted(r["start"] for r in records)
+
+
+def test_a_bad_byte_far_into_a_streamed_file_names_its_offset(export_dir, tmp_path):
+    path = tmp_path / "late.txt"
+    path.write_bytes(b"word" * 400_000 + b"\xff and then more.")  # past the first 1 MiB read
+    proc = run_cli("tag", "--model", str(export_dir), "--format", "jsonl", str(path))
+    assert proc.returncode == 2
+    assert f"{path}: not valid UTF-8 (byte 0xff at offset {4 * 400_000})" in proc.stderr.decode()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claimnet.data import load_articles
 from claimnet.runtime.segmentation import SegmentationSettings, segment
@@ -73,3 +75,47 @@ def test_segmenting_changes_no_global_state():
     cache_size, replacer = re._MAXCACHE, pysbd.lang.english.English.AbbreviationReplacer
     segment("Dr. Smith arrived at 5 p.m. on Jan. 3. He left.")
     assert re._MAXCACHE == cache_size and pysbd.lang.english.English.AbbreviationReplacer is replacer
+
+
+_PROSE = None
+
+
+def _prose() -> str:
+    """A few test articles, with their paragraphs, then the same text as one long line."""
+    global _PROSE
+    if _PROSE is None:
+        texts = [a.text for a in load_articles(DATA_DIR / "test.jsonl", LABELS)[:6]]
+        _PROSE = "\n".join(texts) + "\n" + " ".join(texts).replace("\n", " ")
+    return _PROSE
+
+
+@given(cuts=st.lists(st.integers(min_value=1, max_value=60_000), max_size=40),
+       max_chars=st.sampled_from([200, 333, 2000]), start=st.integers(0, 20_000), size=st.integers(0, 40_000))
+def test_text_arriving_in_parts_is_cut_exactly_as_the_whole(cuts, max_chars, start, size):
+    """Streaming segmentation: any split of the text into parts gives segment()'s sentences and offsets."""
+    from claimnet.runtime.segmentation import iter_sentences
+
+    text = _prose()[start : start + size]
+    bounds = sorted({c for c in cuts if c < len(text)})
+    parts = [text[a:b] for a, b in zip([0, *bounds], [*bounds, len(text)])]
+    settings = SegmentationSettings(max_chunk_chars=max_chars)
+    streamed = list(iter_sentences(iter(parts), settings))
+    assert [(s, e) for s, e, _ in streamed] == segment(text, settings)
+    assert all(sentence == text[s:e] for s, e, sentence in streamed)
+
+
+def test_streaming_segmentation_holds_a_piece_not_the_input():
+    """With one 10 MB line arriving in 1 KB parts, the first sentence comes after at most ~2 pieces have arrived."""
+    from claimnet.runtime.segmentation import iter_sentences
+
+    sentence = "The minister said the plan would cost more than expected. "
+    consumed = 0
+
+    def parts():
+        nonlocal consumed
+        for _ in range(10_000):
+            consumed += 1
+            yield sentence * 17  # ~1 KB, no newline anywhere
+
+    first = next(iter_sentences(parts()))
+    assert first[:2] == (0, len(sentence) - 1) and consumed <= 3

@@ -151,3 +151,48 @@ def test_a_label_does_not_depend_on_its_batch(export_dir, backend, precision, th
         assert same[decided].all(), f"batch {size}: {(~same[decided]).sum()} labels changed"
         if precision == "int8":  # token-wise scales: not just the labels, the scores are identical
             np.testing.assert_array_equal(probs[size], probs[1])
+
+
+@pytest.mark.parametrize("context_window", [0, 2])
+def test_tag_stream_equals_tag_over_parts_and_windows(tmp_path, context_window):
+    """Streamed in parts and tagged 3 sentences at a time (with context across the cuts): tag()'s answers."""
+    from conftest import DATA_DIR, rewrite_as_v2
+
+    export = rewrite_as_v2(tmp_path, context_window=context_window)
+    tagger = ClaimTagger.load(export, backend="onnx")
+    texts = [json.loads(line)["text"] for line in (DATA_DIR / "test.jsonl").read_text().splitlines()[:3]]
+    text = "\n".join(texts)
+    whole = tagger.tag(text)
+    parts = (text[i : i + 97] for i in range(0, len(text), 97))
+    streamed = list(tagger.tag_stream(parts, window=3))
+    assert [(s.start, s.end, s.text, s.label) for s in streamed] == [(s.start, s.end, s.text, s.label) for s in whole]
+    np.testing.assert_allclose([list(s.scores.values()) for s in streamed],
+                               [list(s.scores.values()) for s in whole], atol=1e-5)
+
+
+def test_tag_stream_reads_only_as_far_as_it_tags(export_dir):
+    """The first sentences come out after one window's worth of input, not the whole input."""
+    tagger = ClaimTagger.load(export_dir)
+    consumed = 0
+
+    def lines():
+        nonlocal consumed
+        for i in range(100_000):
+            consumed += 1
+            yield f"Officials said {i} people were moved to shelters overnight.\n"
+
+    stream = tagger.tag_stream(lines(), window=64)
+    first = next(stream)
+    assert first.start == 0 and first.text.startswith("Officials said 0 ")
+    assert consumed <= 64 + 2
+
+
+def test_tag_stream_refuses_what_is_not_text(export_dir):
+    tagger = ClaimTagger.load(export_dir)
+    with pytest.raises(TypeError, match="str or an iterable of str parts, got bytes"):
+        list(tagger.tag_stream(b"raw bytes"))
+    with pytest.raises(TypeError, match="text parts must be str, got int"):
+        list(tagger.tag_stream([1, 2]))
+    with pytest.raises(ValueError, match="window must be an int >= 1. Got 0 instead."):
+        list(tagger.tag_stream("Text.", window=0))
+    assert list(tagger.tag_stream(iter(()))) == [] and list(tagger.tag_stream("  \n ")) == []

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from claimnet.data.jsonl import iter_records, read_bytes
+from claimnet.data.jsonl import iter_records
 from claimnet.errors import DataError
 from claimnet.runtime.backends import BACKENDS, PRECISIONS
-from claimnet.runtime.formats import FORMATS, write_results
+from claimnet.runtime.formats import FORMATS, ResultWriter, write_results
 
 DEFAULT_MODEL = "outputs/latest/export"
 MODEL_ENV = "CLAIMNET_MODEL"
@@ -40,67 +41,117 @@ def positive_int(text: str) -> int:
     return value
 
 
-def _read_raw(name: str) -> tuple[bytes, str]:
+CHUNK_BYTES = 1 << 20  # text is read, decoded and tagged a mebibyte at a time
+
+
+def _open_binary(name: str):
     if name == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    if not Path(name).exists():
+        return sys.stdin.buffer, "<stdin>"
+    path = Path(name)
+    if not path.exists():
         raise DataError([f"{name}: no such file"])
-    return read_bytes(name, "text files (or - for standard input)"), name
-
-
-def _read_text(name: str) -> tuple[str, bytes, str]:
-    raw, label = _read_raw(name)
-    if b"\x00" in raw[:8192]:
-        raise DataError([f"{label}: looks like a binary file (NUL bytes); claimnet tags UTF-8 text"])
+    if path.is_dir():
+        raise DataError([f"{name}: is a directory; expected text files (or - for standard input)"])
     try:
-        return raw.decode("utf-8"), raw, label
-    except UnicodeDecodeError as exc:
-        raise DataError([f"{label}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"]) from None
+        return path.open("rb"), name
+    except OSError as exc:
+        raise DataError([f"{name}: cannot be read ({exc.strerror or exc})"]) from None
 
 
-def documents(files: Sequence[str], input_format: str) -> Iterator[tuple[str, str]]:
-    """Yield (document id, text) pairs from the inputs."""
+def _text_parts(stream, label: str) -> Iterator[str]:
+    """The UTF-8 text of ``stream``, decoded a chunk at a time; bad bytes are a DataError naming their offset."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    read = getattr(stream, "read1", stream.read)  # read1: what a pipe has now, not a full chunk
+    offset = 0
+    while True:
+        try:
+            block = read(CHUNK_BYTES)
+        except OSError as exc:
+            raise DataError([f"{label}: cannot be read ({exc.strerror or exc})"]) from None
+        if offset == 0 and b"\x00" in block[:8192]:
+            raise DataError([f"{label}: looks like a binary file (NUL bytes); claimnet tags UTF-8 text"])
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            byte, at = exc.object[exc.start], offset - pending + exc.start
+            raise DataError([f"{label}: not valid UTF-8 (byte 0x{byte:02x} at offset {at})"]) from None
+        if text:
+            yield text
+        if not block:
+            return
+        offset += len(block)
+
+
+def _nonblank(parts: Iterable[str]) -> Iterator[str] | None:
+    """``parts`` again, or ``None`` when they hold nothing but white space (read up to the first that does not)."""
+    parts = iter(parts)
+    seen = []
+    for part in parts:
+        seen.append(part)
+        if part.strip():
+            return itertools.chain(seen, parts)
+    return None
+
+
+def documents(files: Sequence[str], input_format: str) -> Iterator[tuple[str, Iterable[str]]]:
+    """Yield (document id, text parts) from the inputs, reading each only as far as it is tagged."""
     for name in files:
-        text, raw, label = _read_text(name)
-        if input_format == "text":
-            yield name, text
-            continue
-        for lineno, record, problem in iter_records(raw, label):
-            if problem:
-                raise DataError([problem])
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise DataError([f"{label}:{lineno}: expected an object with a string 'text' field"])
-            yield str(record.get("id", f"{label}:{lineno}")), record["text"]
+        stream, label = _open_binary(name)
+        try:
+            if input_format == "text":
+                yield name, _text_parts(stream, label)
+                continue
+            for lineno, record, problem in iter_records(stream, label):
+                if problem:
+                    raise DataError([problem])
+                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                    raise DataError([f"{label}:{lineno}: expected an object with a string 'text' field"])
+                yield str(record.get("id", f"{label}:{lineno}")), (record["text"],)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    """Tag and write each article as it is read: output starts at once and memory stays flat, whatever the size."""
     from claimnet.runtime.tagger import ClaimTagger
 
-    docs = list(documents(args.files, args.input))
-    for doc_id, text in docs:
-        if not text.strip():
-            print(f"claimnet: {doc_id}: empty, nothing to tag", file=sys.stderr)
-    docs = [(d, t) for d, t in docs if t.strip()]
-    if not docs:  # an empty input is an empty result, in the requested format
-        write_results(args.format, [], [], sys.stdout, [])
-        return 0
-    tagger = ClaimTagger.load(model_dir(args.model), backend=args.backend, precision=args.precision,
-                              batch_size=args.batch_size, num_threads=args.threads)
-    results = tagger.tag_many([t for _, t in docs])
-    write_results(args.format, docs, results, sys.stdout, tagger.labels, ensure_ascii=not _holds_all_text(docs))
-    return 0
+    tagger = None
 
+    def load() -> ClaimTagger:
+        nonlocal tagger
+        if tagger is None:  # only once there is text to tag: an empty input needs no model
+            tagger = ClaimTagger.load(model_dir(args.model), backend=args.backend, precision=args.precision,
+                                      batch_size=args.batch_size, num_threads=args.threads)
+        return tagger
 
-def _holds_all_text(docs) -> bool:
-    """Whether standard output can take every text as it is (UTF-8, no lone surrogates).
-
-    When it cannot, JSON is written with escapes and text/HTML with replacements, never a traceback.
-    """
     utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
-    clean = all(not any("\ud800" <= ch <= "\udfff" for ch in text) for _, text in docs)
-    if not (utf8 and clean) and hasattr(sys.stdout, "reconfigure"):
+    if hasattr(sys.stdout, "reconfigure"):  # never a traceback for text the terminal cannot show
         sys.stdout.reconfigure(errors="backslashreplace")
-    return utf8 and clean
+    if args.format == "html":  # one page: it needs each whole text
+        docs, results = [], []
+        for doc_id, parts in documents(args.files, args.input):
+            text = "".join(parts)
+            if not text.strip():
+                print(f"claimnet: {doc_id}: empty, nothing to tag", file=sys.stderr)
+                continue
+            docs.append((doc_id, text))
+            results.append(load().tag(text))
+        write_results("html", docs, results, sys.stdout, tagger.labels if tagger else [])
+        return 0
+    writer = ResultWriter(args.format, sys.stdout, ensure_ascii=not utf8,
+                          headers=len(args.files) > 1 or args.input == "jsonl")
+    for doc_id, parts in documents(args.files, args.input):
+        text = _nonblank(parts)
+        if text is None:
+            print(f"claimnet: {doc_id}: empty, nothing to tag", file=sys.stderr)
+            continue
+        writer.document(doc_id, load().tag_stream(text))
+    writer.close()
+    return 0
 
 
 def add_parser(sub) -> None:

@@ -43,13 +43,17 @@ def sniff_format(raw: bytes) -> str | None:
     return None
 
 
-def iter_records(raw: bytes, source: str) -> Iterator[tuple[int, Any, str | None]]:
+def iter_records(raw: bytes | Iterable[bytes], source: str) -> Iterator[tuple[int, Any, str | None]]:
     """Yield ``(line number, decoded record, problem)`` for each non-blank line.
+
+    ``raw`` is the file's bytes, or a binary file read a line at a time (memory
+    then holds one line, whatever the file's size).
 
     ``problem`` is ``None`` for a good line; otherwise the record is ``None`` and
     ``problem`` reads ``SOURCE:LINE: what is wrong``.
     """
-    for lineno, line in enumerate(raw.split(b"\n"), start=1):
+    lines = raw.split(b"\n") if isinstance(raw, (bytes, bytearray)) else raw
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{source}:{lineno}"

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TextIO
 
@@ -50,28 +51,74 @@ def html_page(docs: Sequence[Document], results: Sequence[Sequence[TaggedSentenc
     )
 
 
+def _has_lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+class ResultWriter:
+    """Writes tagged sentences the moment they come, for ``text``, ``json`` and ``jsonl``.
+
+    ``json`` comes out exactly as ``json.dump(list, indent=2)`` would write it,
+    one sentence at a time. ``ensure_ascii`` writes JSON with ``\\uXXXX`` escapes
+    (for a stream that cannot hold all of Unicode); a sentence with a lone
+    surrogate is always escaped, since UTF-8 cannot carry it at all. ``headers``
+    puts ``==> id <==`` before each article of the text format.
+    """
+
+    FLUSH_EVERY = 256
+
+    def __init__(self, fmt: str, out: TextIO, ensure_ascii: bool = False, headers: bool = False) -> None:
+        if fmt not in FORMATS or fmt == "html":
+            raise ValueError(f"ResultWriter writes {[f for f in FORMATS if f != 'html']}, not {fmt!r}")
+        self.fmt, self.out, self.ensure_ascii, self.headers = fmt, out, ensure_ascii, headers
+        self.documents = 0
+
+    def _json(self, value, indent: int | None = None) -> str:
+        text = json.dumps(value, ensure_ascii=self.ensure_ascii, indent=indent)
+        return json.dumps(value, ensure_ascii=True, indent=indent) if _has_lone_surrogate(text) else text
+
+    def document(self, doc_id: str, sentences: Iterable[TaggedSentence]) -> int:
+        """Write one article's sentences as they are produced; an article without any is left out."""
+        written = 0
+        out = self.out
+        for s in sentences:
+            if written == 0:
+                self._open(doc_id)
+            if self.fmt == "jsonl":
+                out.write(self._json({"id": doc_id, **s.to_dict()}) + "\n")
+            elif self.fmt == "json":
+                out.write(("\n" if written == 0 else ",\n") + textwrap.indent(self._json(s.to_dict(), 2), " " * 6))
+            else:
+                out.write(f"{s.label:<12} {s.score:.3f}  {s.text}\n")
+            written += 1
+            if written % self.FLUSH_EVERY == 0:
+                out.flush()
+        if written and self.fmt == "json":
+            out.write("\n    ]\n  }")
+        out.flush()
+        return written
+
+    def _open(self, doc_id: str) -> None:
+        if self.fmt == "json":
+            self.out.write(("[\n" if self.documents == 0 else ",\n") + f'  {{\n    "id": {self._json(doc_id)},\n'
+                           '    "sentences": [')
+        elif self.fmt == "text" and self.headers:
+            self.out.write(f"==> {doc_id} <==\n")
+        self.documents += 1
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("[]\n" if self.documents == 0 else "\n]\n")
+        self.out.flush()
+
+
 def write_results(fmt: str, docs: Sequence[Document], results: Sequence[Sequence[TaggedSentence]],
                   out: TextIO, labels: Sequence[str] = (), ensure_ascii: bool = False) -> None:
-    """Write tagged articles to ``out`` in one of :data:`FORMATS`.
-
-    ``ensure_ascii`` writes JSON with ``\\uXXXX`` escapes: for a stream that cannot hold all of Unicode,
-    and for texts with lone surrogates (which JSON can carry escaped, and UTF-8 cannot at all).
-    """
+    """Write tagged articles to ``out`` in one of :data:`FORMATS` (articles without sentences are left out)."""
     if fmt == "html":
         out.write(html_page(docs, results, labels))
         return
-    if fmt == "json":
-        payload = [{"id": doc_id, "sentences": [s.to_dict() for s in tagged]}
-                   for (doc_id, _), tagged in zip(docs, results)]
-        json.dump(payload, out, ensure_ascii=ensure_ascii, indent=2)
-        out.write("\n")
-        return
+    writer = ResultWriter(fmt, out, ensure_ascii=ensure_ascii, headers=len(docs) > 1)
     for (doc_id, _), tagged in zip(docs, results):
-        if fmt == "jsonl":
-            for s in tagged:
-                out.write(json.dumps({"id": doc_id, **s.to_dict()}, ensure_ascii=ensure_ascii) + "\n")
-            continue
-        if len(docs) > 1:
-            out.write(f"==> {doc_id} <==\n")
-        for s in tagged:
-            out.write(f"{s.label:<12} {s.score:.3f}  {s.text}\n")
+        writer.document(doc_id, tagged)
+    writer.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -182,29 +182,17 @@ def _pysbd_spans(seg, text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _chunks(paragraph: str, max_chars: int) -> list[tuple[int, int]]:
-    """Split a paragraph into pieces of at most ~max_chars, cut at white space."""
-    if len(paragraph) <= max_chars:
-        return [(0, len(paragraph))]
-    pieces: list[tuple[int, int]] = []
-    start = 0
-    n = len(paragraph)
-    while n - start > max_chars:
-        window = paragraph[start : start + max_chars]
-        cut = None
-        for m in _SENTENCE_BREAK.finditer(window):
+def _first_cut(window: str, max_chars: int) -> int:
+    """Where to end the first piece of a paragraph longer than ``max_chars`` whose start is ``window``."""
+    cut = None
+    for m in _SENTENCE_BREAK.finditer(window):
+        if m.end() > max_chars // 4:
+            cut = m.end()
+    if cut is None:
+        for m in _WHITESPACE.finditer(window):
             if m.end() > max_chars // 4:
                 cut = m.end()
-        if cut is None:
-            for m in _WHITESPACE.finditer(window):
-                if m.end() > max_chars // 4:
-                    cut = m.end()
-        if cut is None:  # one very long "word": cut it hard
-            cut = max_chars
-        pieces.append((start, start + cut))
-        start += cut
-    pieces.append((start, n))
-    return pieces
+    return max_chars if cut is None else cut  # no white space: one very long "word", cut hard
 
 
 def _strippable(ch: str) -> bool:
@@ -220,21 +208,57 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _pieces(parts: Iterable[str], max_chars: int) -> Iterator[tuple[int, str]]:
+    """``(offset, piece)`` for every non-blank piece of text pysbd gets, reading ``parts`` as they come.
+
+    Each newline-separated paragraph is one piece, or, when longer than
+    ``max_chars``, pieces cut by :func:`_first_cut` one after the other. A piece is
+    decided as soon as the text up to its end (or ``max_chars`` past its start)
+    has arrived, so only that much is held, whatever the input's size.
+    """
+    buf, pos, base = "", 0, 0  # buf[pos:] is not cut yet; base is the offset of buf[0]
+    parts = iter(parts)
+    done = False
+    while not done:
+        part = next(parts, None)
+        if part is None:
+            done = True
+        else:
+            if not isinstance(part, str):
+                raise TypeError(f"text parts must be str, got {type(part).__name__}")
+            buf, base, pos = buf[pos:] + part, base + pos, 0
+        while pos < len(buf):
+            newline = buf.find("\n", pos, pos + max_chars + 1)
+            if newline >= 0:  # the rest of this paragraph fits in one piece
+                piece, cut = buf[pos:newline], newline + 1
+            elif len(buf) - pos > max_chars:  # the paragraph goes on past max_chars
+                cut = pos + _first_cut(buf[pos : pos + max_chars], max_chars)
+                piece = buf[pos:cut]
+            elif done:  # the last paragraph, without a final newline
+                piece, cut = buf[pos:], len(buf)
+            else:
+                break  # wait for more text
+            if piece.strip():
+                yield base + pos, piece
+            pos = cut
+
+
+def iter_sentences(parts: Iterable[str], settings: SegmentationSettings = DEFAULT_SETTINGS
+                   ) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, sentence)`` of text arriving in ``parts`` (a str is one part), as soon as each is cut.
+
+    Offsets index the whole text, as :func:`segment` gives them for the joined parts.
+    """
+    if isinstance(parts, str):
+        parts = (parts,)
+    seg = _segmenter(settings.language)
+    for base, piece in _pieces(parts, settings.max_chunk_chars):
+        for p_start, p_end in _pysbd_spans(seg, piece):
+            s, e = _strip_span(piece, p_start, p_end)
+            if e > s:
+                yield base + s, base + e, piece[s:e]
+
+
 def segment(text: str, settings: SegmentationSettings = DEFAULT_SETTINGS) -> list[tuple[int, int]]:
     """Return ``(start, end)`` character offsets of the sentences of ``text``."""
-    spans: list[tuple[int, int]] = []
-    seg = _segmenter(settings.language)
-    offset = 0
-    for line in text.split("\n"):
-        if line.strip():
-            for c_start, c_end in _chunks(line, settings.max_chunk_chars):
-                chunk = line[c_start:c_end]
-                if not chunk.strip():
-                    continue
-                base = offset + c_start
-                for p_start, p_end in _pysbd_spans(seg, chunk):
-                    s, e = _strip_span(text, base + p_start, base + p_end)
-                    if e > s:
-                        spans.append((s, e))
-        offset += len(line) + 1
-    return spans
+    return [(s, e) for s, e, _ in iter_sentences(text, settings)]

@@ -8,7 +8,7 @@ only the base install (numpy, tokenizers, onnxruntime, pysbd).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from claimnet.labels import LabelSet
 from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, choose_backend, load_backend
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs, vocabulary_fingerprint
 from claimnet.runtime.manifest import MANIFEST_NAME, read_manifest, segmentation_settings, verify_files
-from claimnet.runtime.segmentation import SegmentationSettings, segment
+from claimnet.runtime.segmentation import SegmentationSettings, iter_sentences, segment
 
 
 @dataclass(frozen=True)
@@ -198,20 +198,45 @@ class ClaimTagger:
             if not isinstance(text, str):
                 raise TypeError(f"tag_many(): texts[{i}] is {type(text).__name__}; each article must be a str")
         spans = [self.segment(t) for t in texts]
-        labels = self.labels
-        results = []
-        for text, article_spans, probs in zip(texts, spans, self.predict_spans(texts, spans)):
-            tagged = []
-            for (s, e), p in zip(article_spans, probs):
-                best = int(p.argmax())
-                tagged.append(
-                    TaggedSentence(
-                        s, e, text[s:e], labels[best], float(p[best]),
-                        {name: float(x) for name, x in zip(labels, p)},
-                    )
-                )
-            results.append(tagged)
-        return results
+        return [[self._tagged(s, e, text[s:e], p) for (s, e), p in zip(article_spans, probs)]
+                for text, article_spans, probs in zip(texts, spans, self.predict_spans(texts, spans))]
+
+    def _tagged(self, start: int, end: int, text: str, probs: np.ndarray) -> TaggedSentence:
+        labels = self.label_set.names
+        best = int(probs.argmax())
+        return TaggedSentence(start, end, text, labels[best], float(probs[best]),
+                              {name: float(x) for name, x in zip(labels, probs)})
+
+    def tag_stream(self, text: str | Iterable[str], window: int = 256) -> Iterator[TaggedSentence]:
+        """Tag one article of any size as it arrives, yielding its sentences in order as they are tagged.
+
+        ``text`` is the article, or its text in parts (a file opened in text mode,
+        a generator of chunks); offsets index the whole text. At most ``window``
+        sentences (plus the model's context around them) are held at a time, so
+        memory does not grow with the article. Labels equal :meth:`tag`'s.
+        """
+        if isinstance(text, (bytes, bytearray)) or not isinstance(text, (str, Iterable)):
+            raise TypeError(f"tag_stream() takes the article's text as a str or an iterable of str parts, got "
+                            f"{type(text).__name__}")
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise ValueError(f"window must be an int >= 1. Got {window!r} instead.")
+        k = self.context_window
+        held: list[tuple[int, int, str]] = []  # k sentences of context, then the ones not tagged yet
+        first = 0  # held[first] is the first sentence not tagged yet
+        for sentence in iter_sentences(text, self.segmentation):
+            held.append(sentence)
+            if len(held) - first >= window + k:
+                yield from self._tag_held(held, first, first + window)
+                held, first = held[first + window - k :], k
+        yield from self._tag_held(held, first, len(held))
+
+    def _tag_held(self, held: Sequence[tuple[int, int, str]], lo: int, hi: int) -> Iterator[TaggedSentence]:
+        """Tag ``held[lo:hi]``; ``held`` holds the model's context on both sides of them."""
+        if lo >= hi:
+            return
+        pairs = context_pairs([_encodable(t) for _, _, t in held], self.context_window)[lo:hi]
+        for (start, end, sentence), probs in zip(held[lo:hi], self.predict_proba(pairs)):
+            yield self._tagged(start, end, sentence, probs)
 
     def tag(self, text: str) -> list[TaggedSentence]:
         """Segment one article and tag each sentence."""
