@@ -1,5 +1,5 @@
-"""The ``claimnet`` command: one module per subcommand (``tag``, ``data``, and the jobs ``train``,
-``evaluate``, ``export``, ``bench``).
+"""The ``claimnet`` command: one module per subcommand (``tag``, ``serve``, ``data``, and the jobs
+``train``, ``evaluate``, ``export``, ``bench``).
 
 Runs on the base install (no torch, transformers or Hydra needed with an ONNX
 export). Exit codes: 0 done, 1 a check the user asked for failed, 2 a problem
@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from claimnet import __version__
-from claimnet.cli import completion, data, jobs, tag
+from claimnet.cli import completion, data, jobs, serve, tag
 from claimnet.errors import ClaimnetError
 
-SUBCOMMANDS = (tag, data, jobs, completion)
+SUBCOMMANDS = (tag, serve, data, jobs, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -41,7 +41,7 @@ class TaggedSentence:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _encodable(text: str) -> str:
+def model_text(text: str) -> str:
     """What the model sees: a lone surrogate (not valid Unicode text) becomes U+FFFD; the output keeps the original."""
     return _LONE_SURROGATE.sub("\ufffd", text)
 
@@ -178,16 +178,21 @@ class ClaimTagger:
             probs[idx] = softmax(self.backend(batch))
         return probs
 
+    def article_pairs(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, str | None]]:
+        """The model's (target, context) input for each sentence span of one article."""
+        return context_pairs([model_text(text[s:e]) for s, e in spans], self.context_window)
+
     def predict_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
         """Probabilities for given sentence spans of several articles (one array per article)."""
         pairs: list[tuple[str, str | None]] = []
-        sizes = []
         for text, article_spans in zip(texts, spans):
-            sentences = [_encodable(text[s:e]) for s, e in article_spans]
-            pairs.extend(context_pairs(sentences, self.context_window))
-            sizes.append(len(sentences))
+            pairs.extend(self.article_pairs(text, article_spans))
         probs = self.predict_proba(pairs)
-        return np.split(probs, np.cumsum(sizes)[:-1]) if sizes else []
+        return np.split(probs, np.cumsum([len(s) for s in spans])[:-1]) if spans else []
+
+    def tagged(self, text: str, spans: Sequence[tuple[int, int]], probs: np.ndarray) -> list[TaggedSentence]:
+        """One article's sentences with their labels, from its spans and their probabilities."""
+        return [self._tagged(s, e, text[s:e], p) for (s, e), p in zip(spans, probs)]
 
     def tag_many(self, texts: Sequence[str]) -> list[list[TaggedSentence]]:
         """Tag several articles in one batched pass; results keep the input order."""
@@ -198,8 +203,7 @@ class ClaimTagger:
             if not isinstance(text, str):
                 raise TypeError(f"tag_many(): texts[{i}] is {type(text).__name__}; each article must be a str")
         spans = [self.segment(t) for t in texts]
-        return [[self._tagged(s, e, text[s:e], p) for (s, e), p in zip(article_spans, probs)]
-                for text, article_spans, probs in zip(texts, spans, self.predict_spans(texts, spans))]
+        return [self.tagged(text, s, p) for text, s, p in zip(texts, spans, self.predict_spans(texts, spans))]
 
     def _tagged(self, start: int, end: int, text: str, probs: np.ndarray) -> TaggedSentence:
         labels = self.label_set.names
@@ -234,7 +238,7 @@ class ClaimTagger:
         """Tag ``held[lo:hi]``; ``held`` holds the model's context on both sides of them."""
         if lo >= hi:
             return
-        pairs = context_pairs([_encodable(t) for _, _, t in held], self.context_window)[lo:hi]
+        pairs = context_pairs([model_text(t) for _, _, t in held], self.context_window)[lo:hi]
         for (start, end, sentence), probs in zip(held[lo:hi], self.predict_proba(pairs)):
             yield self._tagged(start, end, sentence, probs)
 

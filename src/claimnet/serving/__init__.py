@@ -1,0 +1,5 @@
+"""``claimnet serve``: a tagging server with dynamic batching (``pip install 'claimnet[serve]'``).
+
+FastAPI on uvicorn: the OpenAPI schema comes from the same pydantic models that
+validate each request, so what the schema promises is what the server checks.
+"""

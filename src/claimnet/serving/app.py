@@ -1,0 +1,279 @@
+"""The tagging server's application: endpoints, limits, metrics; ``create_app(settings)`` builds it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from claimnet import __version__
+from claimnet.runtime.tagger import ClaimTagger, model_text
+from claimnet.serving import labelstudio
+from claimnet.serving.batching import DynamicBatcher, QueueFull
+from claimnet.serving.schemas import (
+    Classified, ClassifyRequest, LabelStudioPredict, LabelStudioSetup, ModelInfo, Problem, TaggedArticle, TagRequest,
+)
+
+SETTINGS_ENV = "CLAIMNET_SERVE_SETTINGS"  # how `--workers N` hands the settings to each worker process
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    model: str
+    backend: str = "auto"
+    precision: str = "auto"
+    threads: int | None = None
+    max_batch: int = 64
+    max_wait_ms: float = 5.0
+    max_queue: int = 4096
+    max_sentences: int = 2048
+    max_bytes: int = 1_000_000
+    batching: bool = True
+    retry_after_s: int = 1
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON as UTF-8; escaped instead when a text holds a lone surrogate (UTF-8 cannot carry it)."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def problem(status: int, error: str, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return SafeJSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse a body over ``max_bytes`` with 413 (by its Content-Length, or as it streams in)."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        too_large = problem(413, f"the request body is larger than the server's limit of {self.max_bytes} bytes "
+                                 "(--max-bytes)")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await too_large(scope, receive, send)
+        received = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await too_large(scope, receive, send)
+
+
+class Metrics:
+    """Prometheus series of one server (its own registry)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("claimnet_requests", "HTTP requests by endpoint and status",
+                                ["endpoint", "status"], registry=self.registry)
+        self.latency = Histogram("claimnet_request_seconds", "Request latency", ["endpoint"], registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+        self.batch_sentences = Histogram("claimnet_batch_sentences", "Sentences per model call", registry=self.registry,
+                                         buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
+        self.batch_requests = Histogram("claimnet_batch_requests", "Requests sharing a model call",
+                                        registry=self.registry, buckets=(1, 2, 4, 8, 16, 32, 64))
+        self.queue = Gauge("claimnet_queue_sentences", "Sentences waiting for the model", registry=self.registry)
+        self.sentences = Counter("claimnet_sentences", "Sentences tagged", registry=self.registry)
+
+    def batch(self, sentences: int, requests: int) -> None:
+        self.batch_sentences.observe(sentences)
+        self.batch_requests.observe(requests)
+        self.sentences.inc(sentences)
+
+
+def create_app(settings: ServeSettings) -> FastAPI:
+    """The application for one export; the model loads (and is verified) when the server starts."""
+    metrics = Metrics()
+    state: dict[str, Any] = {"tagger": None, "batcher": None}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        tagger = await run_in_threadpool(ClaimTagger.load, settings.model, settings.backend, settings.precision,
+                                         settings.max_batch, settings.threads)
+        batcher = DynamicBatcher(tagger.predict_proba, settings.max_batch, settings.max_wait_ms, settings.max_queue,
+                                 enabled=settings.batching, on_batch=metrics.batch)
+        batcher.start()
+        metrics.queue.set_function(lambda: batcher.queued)
+        state.update(tagger=tagger, batcher=batcher)
+        try:
+            yield
+        finally:
+            state["tagger"] = None
+            await batcher.stop()
+
+    app = FastAPI(title="claimnet", version=__version__, lifespan=lifespan, default_response_class=SafeJSONResponse,
+                  description="Tags each sentence of a news article as claim, attribution, hedge or background.")
+    app.state.settings, app.state.metrics, app.state.claimnet = settings, metrics, state
+    errors = {413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        detail = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        return problem(422, "; ".join(d["msg"].removeprefix("Value error, ") for d in detail) or "invalid request",
+                       detail)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.middleware("http")
+    async def count(request: Request, call_next):
+        start = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:  # noqa: BLE001  (answered, counted, never a traceback to the client)
+            response = problem(500, "internal error")
+        route = request.scope.get("route")
+        endpoint = getattr(route, "path", "unmatched")
+        metrics.requests.labels(endpoint, str(response.status_code)).inc()
+        metrics.latency.labels(endpoint).observe(time.perf_counter() - start)
+        return response
+
+    def tagger() -> ClaimTagger:
+        if state["tagger"] is None:
+            raise HTTPException(503, "the model is not loaded", headers={"Retry-After": str(settings.retry_after_s)})
+        return state["tagger"]
+
+    async def predict(pairs) -> np.ndarray:
+        try:
+            return await state["batcher"].submit(pairs)
+        except QueueFull as exc:
+            raise HTTPException(503, f"the server is busy: {exc}; retry later",
+                                headers={"Retry-After": str(settings.retry_after_s)}) from None
+
+    async def tag_texts(texts: list[str]) -> list[list]:
+        model = tagger()
+        spans = await run_in_threadpool(lambda: [model.segment(t) for t in texts])
+        total = sum(map(len, spans))
+        if total > settings.max_sentences:
+            raise HTTPException(413, f"the request holds {total} sentences; the server takes at most "
+                                     f"{settings.max_sentences} per request (--max-sentences)")
+        pairs = [p for text, s in zip(texts, spans) for p in model.article_pairs(text, s)]
+        probs = await predict(pairs)
+        bounds = np.cumsum([len(s) for s in spans])[:-1]
+        return [model.tagged(text, s, p) for text, s, p in zip(texts, spans, np.split(probs, bounds))]
+
+    @app.post("/v1/tag", response_model=list[TaggedArticle], responses=errors,
+              summary="Tag one article or several: the objects of `claimnet tag --format json`")
+    async def tag(request: TagRequest):
+        results = await tag_texts(request.articles())
+        return [{"id": name, "sentences": [s.to_dict() for s in tagged]}
+                for name, tagged in zip(request.names(), results)]
+
+    @app.post("/v1/classify", response_model=list[Classified], responses=errors,
+              summary="Label sentences already cut, with an optional context each")
+    async def classify(request: ClassifyRequest):
+        model = tagger()
+        if len(request.sentences) > settings.max_sentences:
+            raise HTTPException(413, f"{len(request.sentences)} sentences; the server takes at most "
+                                     f"{settings.max_sentences} per request (--max-sentences)")
+        contexts = request.contexts or [None] * len(request.sentences)
+        if model.context_window == 0 and any(c is not None for c in contexts):
+            raise HTTPException(422, "this model reads no context (its context_window is 0); leave 'contexts' out")
+        pairs = [(model_text(s), None if c is None else model_text(c)) for s, c in zip(request.sentences, contexts)]
+        probs = await predict(pairs)
+        labels = model.labels
+        return [{"text": s, "label": labels[int(p.argmax())], "score": float(p.max()),
+                 "scores": {name: float(x) for name, x in zip(labels, p)}} for s, p in zip(request.sentences, probs)]
+
+    @app.get("/health", summary="Live (also Label Studio's ML backend health check)")
+    async def health():
+        return {"status": "UP", "model_class": "claimnet"}
+
+    @app.get("/ready", responses={503: {"model": Problem}}, summary="Model loaded and verified")
+    async def ready():
+        model = tagger()
+        return {"status": "ready", "backend": model.backend_name}
+
+    @app.get("/v1/model", response_model=ModelInfo, responses={503: {"model": Problem}})
+    async def model_info():
+        model = tagger()
+        manifest = model.manifest
+        return {"labels": model.labels, "kind": manifest["model"].get("kind", "sentence"),
+                "base_model": manifest["model"].get("base_model"), "context_window": model.context_window,
+                "max_length": model.encoder.max_length, "backend": model.backend.name,
+                "precision": model.backend.precision, "metrics": manifest.get("metrics") or {},
+                "claimnet_version": manifest.get("claimnet_version")}
+
+    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+    async def prometheus():
+        return PlainTextResponse(generate_latest(metrics.registry).decode(), media_type=CONTENT_TYPE_LATEST)
+
+    def model_version() -> str:
+        run = (tagger().manifest.get("run") or {}).get("dir")
+        return f"claimnet-{__version__}" + (f"-{run}" if run else "")
+
+    @app.post("/setup", summary="Label Studio ML backend: connect a project")
+    async def setup(request: LabelStudioSetup):
+        if request.schema_:
+            try:
+                labelstudio.target_of(request.schema_)
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from None
+        return {"model_version": model_version()}
+
+    @app.post("/predict", responses=errors, summary="Label Studio ML backend: pre-annotate tasks")
+    async def ls_predict(request: LabelStudioPredict):
+        try:
+            target = labelstudio.target_of(request.label_config)
+            texts = [labelstudio.task_text(task.data, target) for task in request.tasks]
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+        blank = [i for i, t in enumerate(texts) if not t.strip()]
+        results = await tag_texts([t for t in texts if t.strip()])
+        version = model_version()
+        answers = iter(results)
+        return {"results": [labelstudio.prediction([] if i in blank else next(answers), target, version)
+                            for i in range(len(texts))], "model_version": version}
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_bytes)
+    return app
+
+
+def settings_to_env(settings: ServeSettings) -> str:
+    return json.dumps(asdict(settings))
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn's worker processes call (``--workers N``)."""
+    return create_app(ServeSettings(**json.loads(os.environ[SETTINGS_ENV])))
