@@ -1,12 +1,14 @@
-"""The tagging server's application: endpoints, limits, metrics; ``create_app(settings)`` builds it."""
+"""The tagging server's application: endpoints, limits, metrics; ``create_app(settings)`` builds it.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at run time.
+"""
 
 import json
 import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,13 +17,23 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claimnet import __version__
+from claimnet.runtime.manifest import read_manifest
 from claimnet.runtime.tagger import ClaimTagger, model_text
 from claimnet.serving import labelstudio
 from claimnet.serving.batching import DynamicBatcher, QueueFull
 from claimnet.serving.schemas import (
-    Classified, ClassifyRequest, LabelStudioPredict, LabelStudioSetup, ModelInfo, Problem, TaggedArticle, TagRequest,
+    Classified,
+    ClassifyInContextRequest,
+    ClassifyRequest,
+    LabelStudioPredict,
+    LabelStudioSetup,
+    ModelInfo,
+    Problem,
+    TaggedArticle,
+    TagRequest,
 )
 
 SETTINGS_ENV = "CLAIMNET_SERVE_SETTINGS"  # how `--workers N` hands the settings to each worker process
@@ -57,12 +69,12 @@ def problem(status: int, error: str, detail: Any = None, headers: dict[str, str]
     return SafeJSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuse a body over ``max_bytes`` with 413 (by its Content-Length, or as it streams in)."""
+    """Refuse a body over ``max_bytes`` with 413, by its Content-Length or as it streams in.
+
+    The body is read here first (at most ``max_bytes`` are held) and handed on whole,
+    so a chunked body without a length is refused before any endpoint parses it.
+    """
 
     def __init__(self, app, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -70,33 +82,32 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
         too_large = problem(413, f"the request body is larger than the server's limit of {self.max_bytes} bytes "
                                  "(--max-bytes)")
+        declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await too_large(scope, receive, send)
-        received = 0
-        started = False
-
-        async def limited_receive():
-            nonlocal received
+        chunks, size = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                return await too_large(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
 
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await too_large(scope, receive, send)
+        await self.app(scope, replay, send)
 
 
 class Metrics:
@@ -144,7 +155,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app = FastAPI(title="claimnet", version=__version__, lifespan=lifespan, default_response_class=SafeJSONResponse,
                   description="Tags each sentence of a news article as claim, attribution, hedge or background.")
     app.state.settings, app.state.metrics, app.state.claimnet = settings, metrics, state
-    errors = {413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+    errors = {400: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -152,9 +163,12 @@ def create_app(settings: ServeSettings) -> FastAPI:
         return problem(422, "; ".join(d["msg"].removeprefix("Value error, ") for d in detail) or "invalid request",
                        detail)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    @app.exception_handler(StarletteHTTPException)  # also FastAPI's own (400 unreadable body, 404, 405)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = str(exc.detail)
+        if detail == "There was an error parsing the body":
+            detail = "the request body cannot be read as JSON (it must be UTF-8 JSON)"
+        return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.middleware("http")
     async def count(request: Request, call_next):
@@ -200,21 +214,22 @@ def create_app(settings: ServeSettings) -> FastAPI:
         return [{"id": name, "sentences": [s.to_dict() for s in tagged]}
                 for name, tagged in zip(request.names(), results)]
 
+    # The schema follows the model: sentences with their context only for a model that reads one.
+    in_context = int(read_manifest(Path(settings.model))["model"]["context_window"]) > 0
+    ClassifyBody = ClassifyInContextRequest if in_context else ClassifyRequest
+
     @app.post("/v1/classify", response_model=list[Classified], responses=errors,
-              summary="Label sentences already cut, with an optional context each")
-    async def classify(request: ClassifyRequest):
+              summary="Label sentences already cut (with their context, for a model that reads one)")
+    async def classify(request: ClassifyBody):  # type: ignore[valid-type]
         model = tagger()
-        if len(request.sentences) > settings.max_sentences:
-            raise HTTPException(413, f"{len(request.sentences)} sentences; the server takes at most "
+        pairs = request.pairs()
+        if len(pairs) > settings.max_sentences:
+            raise HTTPException(413, f"{len(pairs)} sentences; the server takes at most "
                                      f"{settings.max_sentences} per request (--max-sentences)")
-        contexts = request.contexts or [None] * len(request.sentences)
-        if model.context_window == 0 and any(c is not None for c in contexts):
-            raise HTTPException(422, "this model reads no context (its context_window is 0); leave 'contexts' out")
-        pairs = [(model_text(s), None if c is None else model_text(c)) for s, c in zip(request.sentences, contexts)]
-        probs = await predict(pairs)
+        probs = await predict([(model_text(s), None if c is None else model_text(c)) for s, c in pairs])
         labels = model.labels
         return [{"text": s, "label": labels[int(p.argmax())], "score": float(p.max()),
-                 "scores": {name: float(x) for name, x in zip(labels, p)}} for s, p in zip(request.sentences, probs)]
+                 "scores": {name: float(x) for name, x in zip(labels, p)}} for (s, _), p in zip(pairs, probs)]
 
     @app.get("/health", summary="Live (also Label Studio's ML backend health check)")
     async def health():
@@ -243,7 +258,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         run = (tagger().manifest.get("run") or {}).get("dir")
         return f"claimnet-{__version__}" + (f"-{run}" if run else "")
 
-    @app.post("/setup", summary="Label Studio ML backend: connect a project")
+    @app.post("/setup", responses=errors, summary="Label Studio ML backend: connect a project")
     async def setup(request: LabelStudioSetup):
         if request.schema_:
             try:

@@ -2,41 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+# At least one character that is not white space, as JSON Schema (ECMA-262) reads \s: the same class
+# here and in the schema, so the server refuses exactly what the schema calls blank.
+NON_BLANK = "[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+# In the schema as minLength and pattern, checked by the validators below (whose messages say what is wrong):
+# a pydantic length constraint would refuse a lone surrogate, which claimnet tags (the model sees U+FFFD).
+_NON_BLANK_SCHEMA = {"minLength": 1, "pattern": NON_BLANK}
 
 
-class TagRequest(BaseModel):
-    """One article (``text``) or several (``texts``); ``id``/``ids`` name them in the answer."""
+class TagOne(BaseModel):
+    """One article: ``{"text": ..., "id": ...}``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(None, description="one article's raw text")
-    texts: list[str] | None = Field(None, description="several articles' raw texts", min_length=1)
-    id: str | None = None
-    ids: list[str] | None = None
+    text: str = Field(..., json_schema_extra=_NON_BLANK_SCHEMA, description="the article's raw text")
+    id: str | None = Field(None, description="its id in the answer (default \"0\")")
 
-    @model_validator(mode="after")
-    def _one_of(self) -> TagRequest:
-        if (self.text is None) == (self.texts is None):
-            raise ValueError("give exactly one of 'text' (one article) or 'texts' (a list of articles)")
-        for i, text in enumerate(self.articles()):
-            if not text.strip():
-                raise ValueError("'text' is empty" if self.text is not None else f"texts[{i}] is empty")
-        if self.ids is not None and (self.texts is None or len(self.ids) != len(self.texts)):
-            raise ValueError("'ids' needs 'texts' and one id per text")
-        if self.id is not None and self.text is None:
-            raise ValueError("'id' goes with 'text'; use 'ids' with 'texts'")
-        return self
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not re.search(NON_BLANK, text):
+            raise ValueError("'text' is empty")
+        return text
 
     def articles(self) -> list[str]:
-        return [self.text] if self.text is not None else list(self.texts or [])
+        return [self.text]
 
     def names(self) -> list[str]:
-        if self.text is not None:
-            return [self.id if self.id is not None else "0"]
-        return list(self.ids) if self.ids is not None else [str(i) for i in range(len(self.texts or []))]
+        return [self.id if self.id is not None else "0"]
+
+
+class TagMany(BaseModel):
+    """Several articles: ``{"texts": [...]}``, answered in order with ids "0", "1", ..."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    texts: list[Annotated[str, Field(json_schema_extra=_NON_BLANK_SCHEMA)]] = Field(..., min_length=1)
+
+    @field_validator("texts")
+    @classmethod
+    def _none_blank(cls, texts: list[str]) -> list[str]:
+        for i, text in enumerate(texts):
+            if not re.search(NON_BLANK, text):
+                raise ValueError(f"texts[{i}] is empty")
+        return texts
+
+    def articles(self) -> list[str]:
+        return list(self.texts)
+
+    def names(self) -> list[str]:
+        return [str(i) for i in range(len(self.texts))]
+
+
+def _which(body: Any) -> str:
+    return "many" if isinstance(body, dict) and "texts" in body else "one"
+
+
+# One of the two, chosen by the key present, so an error speaks of the shape the client meant.
+TagRequest = Annotated[Annotated[TagOne, Tag("one")] | Annotated[TagMany, Tag("many")], Discriminator(_which)]
 
 
 class Sentence(BaseModel):
@@ -55,22 +83,51 @@ class TaggedArticle(BaseModel):
     sentences: list[Sentence]
 
 
+Sentence_ = Annotated[str, Field(json_schema_extra=_NON_BLANK_SCHEMA)]
+
+
 class ClassifyRequest(BaseModel):
-    """Sentences already cut; ``contexts`` (one per sentence, or null) as the model's second segment."""
+    """Sentences already cut (for a model that reads no context)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sentences: list[str] = Field(..., min_length=1)
-    contexts: list[str | None] | None = None
+    sentences: list[Sentence_] = Field(..., min_length=1)
 
-    @model_validator(mode="after")
-    def _check(self) -> ClassifyRequest:
-        for i, sentence in enumerate(self.sentences):
-            if not sentence.strip():
+    @field_validator("sentences")
+    @classmethod
+    def _none_blank(cls, sentences: list[str]) -> list[str]:
+        for i, sentence in enumerate(sentences):
+            if not re.search(NON_BLANK, sentence):
                 raise ValueError(f"sentences[{i}] is empty")
-        if self.contexts is not None and len(self.contexts) != len(self.sentences):
-            raise ValueError(f"'contexts' has {len(self.contexts)} entries for {len(self.sentences)} sentences")
-        return self
+        return sentences
+
+    def pairs(self) -> list[tuple[str, str | None]]:
+        return [(s, None) for s in self.sentences]
+
+
+class SentenceInContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Sentence_
+    context: str | None = Field(None, description="the sentences around it, joined by spaces")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not re.search(NON_BLANK, text):
+            raise ValueError("a sentence's 'text' is empty")
+        return text
+
+
+class ClassifyInContextRequest(BaseModel):
+    """Sentences already cut, each with the context the model reads (for a model with a context window)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: list[Sentence_ | SentenceInContext] = Field(..., min_length=1)
+
+    def pairs(self) -> list[tuple[str, str | None]]:
+        return [(s, None) if isinstance(s, str) else (s.text, s.context) for s in self.sentences]
 
 
 class Classified(BaseModel):
