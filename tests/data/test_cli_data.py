@@ -51,7 +51,7 @@ def test_split_is_by_article_stratified_and_deterministic(tmp_path):
         assert main(["data", "split", SPLITS[0], "-o", str(tmp_path / out), "--seed", "7"]) == 0
     parts = {name: load_articles(tmp_path / "a" / f"{name}.jsonl", LABELS) for name in ("train", "dev", "test")}
     ids = [a.id for p in parts.values() for a in p]
-    assert len(ids) == len(set(ids)) == 400
+    assert len(ids) == len(set(ids)) == 600
     assert all({label for a in p for label in a.labels()} == set(LABELS) for p in parts.values())
     assert 30 <= len(parts["dev"]) <= 50 and 30 <= len(parts["test"]) <= 50
     for name in ("train", "dev", "test"):

@@ -26,10 +26,10 @@ def with_sentences(*sentences, text=GOOD["text"], id="a1"):
 
 def test_bundled_corpus_loads_with_documented_counts():
     counts = {s: load_articles(DATA_DIR / f"{s}.jsonl", LABELS) for s in ("train", "dev", "test")}
-    assert [len(v) for v in counts.values()] == [400, 39, 44]
-    assert [sum(len(a.sentences) for a in v) for v in counts.values()] == [6427, 719, 713]
+    assert [len(v) for v in counts.values()] == [600, 39, 44]
+    assert [sum(len(a.sentences) for a in v) for v in counts.values()] == [9302, 719, 713]
     table = summarize(counts, LABELS)
-    assert "6427" in table and "hedge" in table.splitlines()[0]
+    assert "9302" in table and "hedge" in table.splitlines()[0]
 
 
 def test_good_file_round_trips(tmp_path):

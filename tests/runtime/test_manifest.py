@@ -121,3 +121,31 @@ def test_a_manifest_that_is_not_a_regular_file_is_refused(tmp_path):
     os.mkfifo(export / "claimnet.json")
     with pytest.raises(ModelLoadError, match="is not a regular file"):
         ClaimTagger.load(export)
+
+
+def test_onnx_external_data_is_checksummed_and_verified_like_the_graph(tmp_path):
+    """A graph whose weights sit beside it (as exports past 2 GB are written): listed, verified, refused when altered."""
+    import onnx
+
+    from claimnet import ClaimTagger
+    from claimnet.runtime.backends import choose_backend
+    from conftest import rewrite_as_v2
+
+    export = rewrite_as_v2(tmp_path, context_window=0)
+    before = ClaimTagger.load(export, backend="onnx", precision="fp32").tag("The mayor said it was over. It may rain.")
+    graph = export / "onnx" / "model.onnx"
+    onnx.save(onnx.load(str(graph)), str(graph), save_as_external_data=True, all_tensors_to_one_file=True,
+              location="model.onnx.data", size_threshold=0)
+    assert graph.stat().st_size < 100_000 < (export / "onnx" / "model.onnx.data").stat().st_size
+    rewrite_as_v2(tmp_path, context_window=0)
+    manifest = json.loads((export / "claimnet.json").read_text())
+    assert "onnx/model.onnx.data" in manifest["files"]
+    assert "onnx/model.onnx.data" in choose_backend(manifest, "onnx", "fp32")[2]
+    after = ClaimTagger.load(export, backend="onnx", precision="fp32").tag("The mayor said it was over. It may rain.")
+    assert [s.label for s in after] == [s.label for s in before]
+    data = export / "onnx" / "model.onnx.data"
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    with pytest.raises(ModelLoadError, match=r"model\.onnx\.data: SHA-256 .* does not match the manifest"):
+        ClaimTagger.load(export, backend="onnx", precision="fp32")

@@ -64,3 +64,44 @@ def test_a_run_killed_in_any_phase_resumes_and_the_default_model_tags(tmp_path, 
     tag = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so. It may rain.",
                          capture_output=True, cwd=tmp_path, env=child_env(), timeout=120)
     assert tag.returncode == 0 and len(tag.stdout.decode().splitlines()) == 2, tag.stderr
+
+
+RESUME = ["-c", "import sys, claimnet; claimnet.train(overrides=sys.argv[1:])", "experiment=smoke",
+          "trainer.early_stopping_patience=0"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_a_run_killed_at_a_random_moment_resumes_and_the_default_model_tags(tmp_path, seed):
+    """SIGKILL at a moment drawn from the seed (start-up, training, a checkpoint save, export or evaluation)."""
+    import random
+    import signal
+    import time
+
+    out = tmp_path / "outputs"
+    moment = random.Random(seed).uniform(2.0, 14.0)  # a whole smoke run takes ~13 s here
+    proc = subprocess.Popen([sys.executable, *RESUME, f"paths.output_dir={out}"], env=child_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(moment)
+    proc.send_signal(signal.SIGKILL)
+    code = proc.wait(120)
+    if code == 0:  # it finished first: nothing to resume, and the model is there
+        assert (out / "latest" / "export" / "claimnet.json").is_file()
+    else:
+        assert code == -signal.SIGKILL
+        latest_before = (out / "latest").exists()
+        assert not latest_before or (out / "latest" / "export" / "claimnet.json").is_file()
+        if (out / "running").exists():
+            resume = subprocess.run([sys.executable, *RESUME, f"paths.output_dir={out}", "trainer.resume=true"],
+                                    capture_output=True, text=True, env=child_env(), timeout=600)
+            assert resume.returncode == 0, f"killed at {moment:.1f} s: " + resume.stderr[-3000:]
+        else:  # killed before the run had a folder: a new run is the whole remedy
+            again = subprocess.run([sys.executable, *RESUME, f"paths.output_dir={out}"], capture_output=True,
+                                   text=True, env=child_env(), timeout=600)
+            assert again.returncode == 0, again.stderr[-3000:]
+    run = (out / "latest").resolve()
+    assert (run / "export" / "claimnet.json").is_file() and not (out / "running").exists()
+    assert not (run / ".export-tmp").exists() and not (run / ".export-old").exists()
+    tag = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so. It may rain.",
+                         capture_output=True, cwd=tmp_path, env=child_env(), timeout=120)
+    assert tag.returncode == 0 and len(tag.stdout.decode().splitlines()) == 2, tag.stderr

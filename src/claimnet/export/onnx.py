@@ -34,7 +34,7 @@ def _logits_only(model):
 
 
 def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
-    """Write ``onnx/model.onnx`` (one self-contained file) for a HF sequence classifier."""
+    """Write ``onnx/model.onnx`` for a HF sequence classifier (self-contained below 1.8 GB of weights)."""
     try:
         import onnxscript  # noqa: F401  (the dynamo exporter needs it)
         import torch
@@ -56,6 +56,8 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
         "token_type_ids": torch.zeros_like(ids),
     }
     batch, seq = Dim("batch"), Dim("seq")
+    # Past protobuf's 2 GB limit the weights go beside the graph (onnx/model.onnx.data), checksummed like the rest.
+    large = sum(p.numel() * p.element_size() for p in model.parameters()) > 1_800_000_000
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "model.onnx"
         with torch.no_grad():
@@ -63,9 +65,10 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
                 wrapped, (), str(staged), kwargs=inputs,
                 input_names=list(INPUT_NAMES), output_names=["logits"],
                 dynamic_shapes={name: {0: batch, 1: seq} for name in INPUT_NAMES},
-                dynamo=True, external_data=False, opset_version=opset, verbose=False,
+                dynamo=True, external_data=large, opset_version=opset, verbose=False,
             )
-        shutil.move(str(staged), target)
+        for produced in sorted(Path(tmp).iterdir()):  # the graph, and its data file when large
+            shutil.move(str(produced), target.parent / produced.name)
     if was_training:
         model.train()
     return target

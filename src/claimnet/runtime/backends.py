@@ -142,6 +142,16 @@ def _why_no_int8(manifest: Mapping[str, Any]) -> str:
     return "it was exported without one (export.int8=false or export.onnx=false)"
 
 
+def onnx_external_data(files: Mapping[str, Any], precision: str) -> list[str]:
+    """The external-data files of an ONNX graph (``onnx/model.onnx.data`` …), which onnxruntime reads with it.
+
+    Graphs over 2 GB keep their weights beside them, named after the graph; they
+    are checksummed and verified like the graph itself.
+    """
+    prefix = ONNX_FILES[precision] + "."
+    return sorted(name for name in files if name.startswith(prefix))
+
+
 def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) -> tuple[str, str, list[str]]:
     """Resolve ``auto`` choices; return (backend, precision, files the backend reads)."""
     if backend not in BACKENDS:
@@ -175,7 +185,7 @@ def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) ->
                 f"this export has no {ONNX_FILES[precision]} (ONNX {precision}); "
                 f"it has {[ONNX_FILES[p] for p in onnx_available] or 'no ONNX model'}"
             )
-        return backend, precision, [ONNX_FILES[precision], TOKENIZER_FILE]
+        return backend, precision, [ONNX_FILES[precision], *onnx_external_data(files, precision), TOKENIZER_FILE]
     return backend, precision, [*TORCH_FILES, TOKENIZER_FILE]
 
 

@@ -54,12 +54,18 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     checkpoint = None
     if cfg.trainer.resume:
         checkpoint = last_checkpoint(run_dir / "checkpoints")
-        if checkpoint is None:
+        running = Path(cfg.paths.output_dir) / RUNNING
+        started = (run_dir / "config.yaml").exists() or (running.exists() and running.resolve() == run_dir.resolve())
+        if checkpoint is None and not started:
             raise ConfigError(
                 f"trainer.resume=true but {run_dir} holds no checkpoint to resume from; "
                 "pass run_dir=PATH of the interrupted run, or drop trainer.resume"
             )
-        log.info("Resuming %s from %s", run_dir, checkpoint)
+        if checkpoint is None:  # killed before its first checkpoint: nothing to keep, nothing lost
+            log.warning("Resuming %s: it was stopped before its first complete checkpoint; training from the start",
+                        run_dir)
+        else:
+            log.info("Resuming %s from %s", run_dir, checkpoint)
     latest = Path(cfg.paths.output_dir) / LATEST
     previous = previous_run_metrics(latest if latest.exists() else None, run_dir)
     point(cfg.paths.output_dir, RUNNING, run_dir)
