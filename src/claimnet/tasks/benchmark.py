@@ -129,7 +129,7 @@ def run_benchmark(cfg) -> dict[str, Any]:
         report["training"], export_dir = training_runs(cfg, splits, labels, work)
     test = load_articles(cfg.data.test_path, labels.names)
     texts = [a.text for a in test[: b.tag_articles or None]]
-    backends = [("torch", "fp32"), ("torch", "bf16"), ("onnx", "fp32"), ("onnx", "int8")]
+    backends = [("onnx", "int8"), ("onnx", "fp32"), ("torch", "fp32"), ("torch", "bf16")]
     if not cpu_has_fast_bf16() and not torch.cuda.is_available():
         backends.remove(("torch", "bf16"))
     report["tagging"] = tagging(export_dir, texts, threads, backends)
