@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -123,13 +122,36 @@ def test_a_lone_surrogate_is_tagged_and_kept(server):
 
 
 def test_concurrent_requests_share_one_model_call(export_dir):
+    """Two requests that arrive while the model is busy are answered from one model call, sorted together."""
     with client(export_dir, max_wait_ms=1500, max_batch=64) as c:
         batcher = c.app.state.claimnet["batcher"]
-        with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(lambda t: c.post("/v1/tag", json={"text": t}), [a["text"] for a in ARTICLES[:2]]))
-        assert [a.status_code for a in answers] == [200, 200]
-        assert batcher.calls == 1
-        assert "claimnet_batch_requests_bucket{le=\"2.0\"} 1.0" in c.get("/metrics").text
+        real, sizes = batcher.predict, []
+
+        def slow_first(pairs):
+            sizes.append(len(pairs))
+            if len(sizes) == 1:
+                time.sleep(1.0)  # keeps the model busy while the other two arrive
+            return real(pairs)
+
+        batcher.predict = slow_first
+        tagger = ClaimTagger.load(export_dir)
+        texts = [a["text"] for a in ARTICLES[:3]]
+        with ThreadPoolExecutor(3) as pool:
+            first = pool.submit(c.post, "/v1/tag", json={"text": texts[0]})
+            time.sleep(0.4)
+            others = [pool.submit(c.post, "/v1/tag", json={"text": t}) for t in texts[1:]]
+            answers = [first.result(), *(f.result() for f in others)]
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        assert batcher.calls == 2 and sizes[1] == sum(len(tagger.segment(t)) for t in texts[1:])
+        assert [a.json()[0]["sentences"] for a in answers] == [[s.to_dict() for s in tagger.tag(t)] for t in texts]
+        assert 'claimnet_batch_requests_bucket{le="2.0"} 2.0' in c.get("/metrics").text
+
+
+def test_a_lone_request_does_not_wait_for_others(export_dir):
+    with client(export_dir, max_wait_ms=5000) as c:
+        started = time.perf_counter()
+        assert c.post("/v1/tag", json={"text": ARTICLES[0]["text"]}).status_code == 200
+        assert time.perf_counter() - started < 4.0  # it went at once, not after max-wait
 
 
 def test_batching_off_is_one_call_per_request(export_dir):
@@ -140,14 +162,27 @@ def test_batching_off_is_one_call_per_request(export_dir):
 
 
 def test_a_full_queue_answers_503_with_retry_after(export_dir):
+    """While the model is busy, sentences queue up to --max-queue; past it a request is refused at once."""
     with client(export_dir, max_queue=4, max_wait_ms=2000, max_batch=64) as c:
-        waiting = threading.Thread(target=c.post, args=("/v1/tag",), kwargs={"json": {"text": "One. Two. Three."}})
-        waiting.start()
-        deadline = time.time() + 10
-        while c.app.state.claimnet["batcher"].queued < 3 and time.time() < deadline:
-            time.sleep(0.01)
-        refused = c.post("/v1/tag", json={"text": "Four. Five."})
-        waiting.join()
+        batcher = c.app.state.claimnet["batcher"]
+        real, calls = batcher.predict, []
+
+        def slow_first(pairs):
+            calls.append(len(pairs))
+            if len(calls) == 1:
+                time.sleep(1.5)
+            return real(pairs)
+
+        batcher.predict = slow_first
+        with ThreadPoolExecutor(2) as pool:
+            busy = pool.submit(c.post, "/v1/tag", json={"text": "Officials said so."})
+            time.sleep(0.3)
+            waiting = pool.submit(c.post, "/v1/tag", json={"text": "One. Two. Three."})
+            deadline = time.time() + 10
+            while batcher.queued < 3 and time.time() < deadline:
+                time.sleep(0.01)
+            refused = c.post("/v1/tag", json={"text": "Four. Five."})
+            assert busy.result().status_code == 200 and waiting.result().status_code == 200
         assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
         assert "busy" in refused.json()["error"]
 

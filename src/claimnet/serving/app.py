@@ -188,22 +188,23 @@ def create_app(settings: ServeSettings) -> FastAPI:
             raise HTTPException(503, "the model is not loaded", headers={"Retry-After": str(settings.retry_after_s)})
         return state["tagger"]
 
-    async def predict(pairs) -> np.ndarray:
+    async def predict(pairs, token=None) -> np.ndarray:
         try:
-            return await state["batcher"].submit(pairs)
+            return await state["batcher"].submit(pairs, token)
         except QueueFull as exc:
             raise HTTPException(503, f"the server is busy: {exc}; retry later",
                                 headers={"Retry-After": str(settings.retry_after_s)}) from None
 
     async def tag_texts(texts: list[str]) -> list[list]:
         model = tagger()
-        spans = await run_in_threadpool(lambda: [model.segment(t) for t in texts])
-        total = sum(map(len, spans))
-        if total > settings.max_sentences:
-            raise HTTPException(413, f"the request holds {total} sentences; the server takes at most "
-                                     f"{settings.max_sentences} per request (--max-sentences)")
-        pairs = [p for text, s in zip(texts, spans) for p in model.article_pairs(text, s)]
-        probs = await predict(pairs)
+        with state["batcher"].announce() as token:  # the batcher may wait for this one while it is segmented
+            spans = await run_in_threadpool(lambda: [model.segment(t) for t in texts])
+            total = sum(map(len, spans))
+            if total > settings.max_sentences:
+                raise HTTPException(413, f"the request holds {total} sentences; the server takes at most "
+                                         f"{settings.max_sentences} per request (--max-sentences)")
+            pairs = [p for text, s in zip(texts, spans) for p in model.article_pairs(text, s)]
+            probs = await predict(pairs, token)
         bounds = np.cumsum([len(s) for s in spans])[:-1]
         return [model.tagged(text, s, p) for text, s, p in zip(texts, spans, np.split(probs, bounds))]
 

@@ -2,7 +2,10 @@
 
 Requests queue their sentences; one worker takes up to ``max_batch`` of them as
 soon as that many wait, or ``max_wait_ms`` after the oldest arrived, and runs
-them in one call (the tagger sorts them by length together). The queue is
+them in one call (the tagger sorts them by length together). It waits only for
+requests known to be on their way (announced, still being segmented): a lone
+request goes at once (waiting cost a single client 62 ms p50 against 44 ms),
+and what arrives while the model is busy joins the next call. The queue is
 bounded: past ``max_queue`` waiting sentences a request is refused at once
 (the server answers 503 with ``Retry-After``) instead of memory growing.
 """
@@ -12,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +47,7 @@ class DynamicBatcher:
         self.enabled = enabled  # off: one request per model call, as it arrives
         self.on_batch = on_batch or (lambda sentences, requests: None)
         self.queued = 0  # sentences waiting
+        self.arriving = 0  # requests announced but not submitted yet
         self.calls = 0
         self._jobs: deque[_Job] = deque()
         self._wakeup: asyncio.Event | None = None
@@ -62,8 +67,23 @@ class DynamicBatcher:
                 pass
         self._executor.shutdown(wait=True)
 
-    async def submit(self, pairs: Sequence[Pair]) -> np.ndarray:
+    @contextmanager
+    def announce(self) -> Iterator[list[bool]]:
+        """Around a request's work before :meth:`submit`: the worker waits for announced requests only."""
+        token = [True]
+        self.arriving += 1
+        try:
+            yield token
+        finally:
+            if token[0]:
+                token[0] = False
+                self.arriving -= 1
+
+    async def submit(self, pairs: Sequence[Pair], token: list[bool] | None = None) -> np.ndarray:
         """Probabilities for ``pairs``, computed in whatever model calls they fall into."""
+        if token and token[0]:
+            token[0] = False
+            self.arriving -= 1
         if not pairs:
             return np.zeros((0, 0), dtype=np.float32)
         if self.queued + len(pairs) > self.max_queue:
@@ -96,7 +116,7 @@ class DynamicBatcher:
             self._wakeup.clear()
             while self._jobs:
                 if self.enabled:  # wait for a full batch, or until the oldest has waited max_wait
-                    while self.queued < self.max_batch:
+                    while self.queued < self.max_batch and self.arriving > 0:
                         left = self._jobs[0].arrived + self.max_wait - time.perf_counter()
                         if left <= 0:
                             break
