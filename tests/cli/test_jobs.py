@@ -107,3 +107,6 @@ def test_shell_completion_offers_subcommands_groups_and_keys(capsys):
     assert main(["_complete", "train"]) == 0
     words = capsys.readouterr().out.split()
     assert {"model=tiny", "experiment=smoke", "trainer.num_train_epochs=", "data.train_path="} <= set(words)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "_complete" not in capsys.readouterr().out  # the completion script's helper stays out of the help

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for module in SUBCOMMANDS:
         module.add_parser(sub)
+    sub.metavar = "{" + ",".join(name for name in sub.choices if not name.startswith("_")) + "}"  # hide _complete
     return parser
 
 
