@@ -42,6 +42,16 @@ def child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("CLAIMNET_OUTPUT_DIR", "CLAIMNET_MODEL")}
 
 
+def assert_finished_and_tagging(out, cwd) -> None:
+    """``latest`` is a finished run with nothing half-made left, and ``claimnet tag`` tags with it by default."""
+    run = (out / "latest").resolve()
+    assert (run / "export" / "claimnet.json").is_file() and not (out / "running").exists()
+    assert not (run / ".export-tmp").exists() and not (run / ".export-old").exists()
+    tag = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so. It may rain.",
+                         capture_output=True, cwd=cwd, env=child_env(), timeout=120)
+    assert tag.returncode == 0 and len(tag.stdout.decode().splitlines()) == 2, tag.stderr
+
+
 @pytest.mark.parametrize("phase", list(KILLS))
 def test_a_run_killed_in_any_phase_resumes_and_the_default_model_tags(tmp_path, phase):
     out = tmp_path / "outputs"
@@ -58,12 +68,7 @@ def test_a_run_killed_in_any_phase_resumes_and_the_default_model_tags(tmp_path, 
     assert resume.returncode == 0, resume.stderr[-3000:]
     if phase == "checkpoint save":  # checkpoint-4 has weights but no optimizer or trainer state
         assert "Skipping checkpoint-4: incomplete (no trainer_state.json, optimizer.pt" in resume.stderr
-    run = (out / "latest").resolve()
-    assert (run / "export" / "claimnet.json").is_file() and not (out / "running").exists()
-    assert not (run / ".export-tmp").exists() and not (run / ".export-old").exists()
-    tag = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so. It may rain.",
-                         capture_output=True, cwd=tmp_path, env=child_env(), timeout=120)
-    assert tag.returncode == 0 and len(tag.stdout.decode().splitlines()) == 2, tag.stderr
+    assert_finished_and_tagging(out, tmp_path)
 
 
 RESUME = ["-c", "import sys, claimnet; claimnet.train(overrides=sys.argv[1:])", "experiment=smoke",
@@ -99,9 +104,4 @@ def test_a_run_killed_at_a_random_moment_resumes_and_the_default_model_tags(tmp_
             again = subprocess.run([sys.executable, *RESUME, f"paths.output_dir={out}"], capture_output=True,
                                    text=True, env=child_env(), timeout=600)
             assert again.returncode == 0, again.stderr[-3000:]
-    run = (out / "latest").resolve()
-    assert (run / "export" / "claimnet.json").is_file() and not (out / "running").exists()
-    assert not (run / ".export-tmp").exists() and not (run / ".export-old").exists()
-    tag = subprocess.run([sys.executable, "-m", "claimnet.cli", "tag", "-"], input=b"Police said so. It may rain.",
-                         capture_output=True, cwd=tmp_path, env=child_env(), timeout=120)
-    assert tag.returncode == 0 and len(tag.stdout.decode().splitlines()) == 2, tag.stderr
+    assert_finished_and_tagging(out, tmp_path)

@@ -106,6 +106,7 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None,
                                "paths": {}}
 
     path_labels: dict[str, list[str]] = {}
+    ours: dict[str, dict[str, Any]] = {}
     # claimnet's paths first, ONNX before torch: torch's OpenMP workers keep spinning after a torch run and took
     # a quarter of int8's sentences/s (442 -> 327) when ONNX ran after them; a runtime user has no torch loaded.
     for backend, precision in backends:
@@ -118,14 +119,12 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None,
                 tagged = tagger.tag_many(texts)
                 seconds = time.perf_counter() - started
         except Exception as exc:  # reported in the JSON; the benchmark task then fails
-            results["paths"][f"{backend}-{precision}"] = {"error": f"{type(exc).__name__}: {exc}"}
+            ours[f"{backend}-{precision}"] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
         labels = [s.label for article in tagged for s in article]
         path_labels[tagger.backend_name] = labels
         entry.update({"sentences_per_s": round(n / seconds, 1), **_latencies(tagger.tag, texts)})
-        results["paths"][tagger.backend_name] = entry
-    ours = dict(results["paths"])
-    results["paths"] = {}
+        ours[tagger.backend_name] = entry
     # (a) transformers.pipeline, fed what claimnet feeds the model
     entry: dict[str, Any] = {}
     with peak_rss(entry):

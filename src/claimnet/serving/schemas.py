@@ -7,12 +7,21 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
+from claimnet.runtime.tagger import TaggedSentence
+
 # At least one character that is not white space, as JSON Schema (ECMA-262) reads \s: the same class
 # here and in the schema, so the server refuses exactly what the schema calls blank.
 NON_BLANK = "[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
 # In the schema as minLength and pattern, checked by the validators below (whose messages say what is wrong):
 # a pydantic length constraint would refuse a lone surrogate, which claimnet tags (the model sees U+FFFD).
 _NON_BLANK_SCHEMA = {"minLength": 1, "pattern": NON_BLANK}
+NonBlankText = Annotated[str, Field(json_schema_extra=_NON_BLANK_SCHEMA)]
+
+
+def _non_blank(text: str, what: str) -> str:
+    if not re.search(NON_BLANK, text):
+        raise ValueError(f"{what} is empty")
+    return text
 
 
 class TagOne(BaseModel):
@@ -26,9 +35,7 @@ class TagOne(BaseModel):
     @field_validator("text")
     @classmethod
     def _not_blank(cls, text: str) -> str:
-        if not re.search(NON_BLANK, text):
-            raise ValueError("'text' is empty")
-        return text
+        return _non_blank(text, "'text'")
 
     def articles(self) -> list[str]:
         return [self.text]
@@ -42,15 +49,12 @@ class TagMany(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    texts: list[Annotated[str, Field(json_schema_extra=_NON_BLANK_SCHEMA)]] = Field(..., min_length=1)
+    texts: list[NonBlankText] = Field(..., min_length=1)
 
     @field_validator("texts")
     @classmethod
     def _none_blank(cls, texts: list[str]) -> list[str]:
-        for i, text in enumerate(texts):
-            if not re.search(NON_BLANK, text):
-                raise ValueError(f"texts[{i}] is empty")
-        return texts
+        return [_non_blank(text, f"texts[{i}]") for i, text in enumerate(texts)]
 
     def articles(self) -> list[str]:
         return list(self.texts)
@@ -67,23 +71,11 @@ def _which(body: Any) -> str:
 TagRequest = Annotated[Annotated[TagOne, Tag("one")] | Annotated[TagMany, Tag("many")], Discriminator(_which)]
 
 
-class Sentence(BaseModel):
-    start: int
-    end: int
-    text: str
-    label: str
-    score: float
-    scores: dict[str, float]
-
-
 class TaggedArticle(BaseModel):
-    """The objects of ``claimnet tag --format json``."""
+    """The objects of ``claimnet tag --format json``: the runtime's sentences, as they are."""
 
     id: str
-    sentences: list[Sentence]
-
-
-Sentence_ = Annotated[str, Field(json_schema_extra=_NON_BLANK_SCHEMA)]
+    sentences: list[TaggedSentence]
 
 
 class ClassifyRequest(BaseModel):
@@ -91,15 +83,12 @@ class ClassifyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentences: list[Sentence_] = Field(..., min_length=1)
+    sentences: list[NonBlankText] = Field(..., min_length=1)
 
     @field_validator("sentences")
     @classmethod
     def _none_blank(cls, sentences: list[str]) -> list[str]:
-        for i, sentence in enumerate(sentences):
-            if not re.search(NON_BLANK, sentence):
-                raise ValueError(f"sentences[{i}] is empty")
-        return sentences
+        return [_non_blank(sentence, f"sentences[{i}]") for i, sentence in enumerate(sentences)]
 
     def pairs(self) -> list[tuple[str, str | None]]:
         return [(s, None) for s in self.sentences]
@@ -108,15 +97,13 @@ class ClassifyRequest(BaseModel):
 class SentenceInContext(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Sentence_
+    text: NonBlankText
     context: str | None = Field(None, description="the sentences around it, joined by spaces")
 
     @field_validator("text")
     @classmethod
     def _not_blank(cls, text: str) -> str:
-        if not re.search(NON_BLANK, text):
-            raise ValueError("a sentence's 'text' is empty")
-        return text
+        return _non_blank(text, "a sentence's 'text'")
 
 
 class ClassifyInContextRequest(BaseModel):
@@ -124,7 +111,7 @@ class ClassifyInContextRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sentences: list[Sentence_ | SentenceInContext] = Field(..., min_length=1)
+    sentences: list[NonBlankText | SentenceInContext] = Field(..., min_length=1)
 
     def pairs(self) -> list[tuple[str, str | None]]:
         return [(s, None) if isinstance(s, str) else (s.text, s.context) for s in self.sentences]
