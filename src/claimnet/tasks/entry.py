@@ -19,9 +19,11 @@ from omegaconf.errors import OmegaConfBaseException
 from claimnet.bundled import config_dir as bundled_config_dir
 from claimnet.bundled import corpus_dir
 from claimnet.errors import ClaimnetError, ConfigError
+from claimnet.training.distributed import on_main
 from claimnet.training.runs import run_dir_for
 
 for _name, _resolver in (("claimnet_run_dir", run_dir_for),
+                         ("claimnet_on_main", on_main),
                          ("claimnet_config_dir", lambda: str(bundled_config_dir())),
                          ("claimnet_corpus_dir", lambda: str(corpus_dir()))):
     if not OmegaConf.has_resolver(_name):

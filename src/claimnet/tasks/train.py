@@ -10,16 +10,18 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from claimnet.data import load_splits, summarize
-from claimnet.errors import ConfigError
+from claimnet.errors import ClaimnetError, ConfigError
 from claimnet.evaluation.history import previous_run_metrics
 from claimnet.evaluation.metrics import headline
 from claimnet.runtime.environment import package_versions
 from claimnet.runtime.files import write_json
 from claimnet.tasks.entry import run_dir_of
 from claimnet.training.config import plain, validate_train_config
+from claimnet.training.distributed import barrier, is_main, world_size
 from claimnet.training.runs import LATEST, RUNNING, finish, point
 
 log = logging.getLogger("claimnet")
+SUMMARY = "summary.json"
 
 
 def print_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
@@ -46,10 +48,14 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
     from claimnet.training.trainer import build_trainer, last_checkpoint
 
+    main = is_main()  # under torchrun, rank 0 alone writes the run folder's files; every rank trains
+    if not main:
+        log.setLevel(logging.WARNING)
     run_dir = run_dir_of(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     splits = load_splits(cfg.data, labels)
-    print(f"Data: {cfg.data.name}\n{summarize(splits, labels)}", flush=True)
+    if main:
+        print(f"Data: {cfg.data.name}\n{summarize(splits, labels)}", flush=True)
 
     checkpoint = None
     if cfg.trainer.resume:
@@ -68,16 +74,18 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
             log.info("Resuming %s from %s", run_dir, checkpoint)
     latest = Path(cfg.paths.output_dir) / LATEST
     previous = previous_run_metrics(latest if latest.exists() else None, run_dir)
-    point(cfg.paths.output_dir, RUNNING, run_dir)
-    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
-    write_json(run_dir / "versions.json", package_versions())
+    if main:
+        (run_dir / SUMMARY).unlink(missing_ok=True)  # written again once this run's export is complete
+        point(cfg.paths.output_dir, RUNNING, run_dir)
+        OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+        write_json(run_dir / "versions.json", package_versions())
 
     if cfg.trainer.num_threads:
         torch.set_num_threads(cfg.trainer.num_threads)
     set_seed(cfg.seed)
     on_gpu, precision = resolve_device(cfg.trainer.use_cuda, cfg.trainer.precision)
-    log.info("Precision: %s (trainer.precision=%s, device %s)", precision, cfg.trainer.precision,
-             "cuda" if on_gpu else "cpu")
+    log.info("Precision: %s (trainer.precision=%s, device %s, %d process%s)", precision, cfg.trainer.precision,
+             "cuda" if on_gpu else "cpu", world_size(), "es" if world_size() > 1 else "")
 
     source = resolve_source(cfg.model.source, cfg.model.sha256)
     tokenizer = build_tokenizer(source)
@@ -107,21 +115,39 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         "best_dev_macro_f1": state.best_metric,
         "train_loss": result.training_loss,
         "precision": precision,
+        "processes": world_size(),
         "sentences_per_second": result.metrics.get("train_samples_per_second"),
     }
     log.info("Training took %.0f s; best dev macro-F1 %s", train_seconds, state.best_metric)
-    baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
-    exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines, previous)
-    summary = write_summary(run_dir, training, exported)
-    finish(cfg.paths.output_dir, run_dir)
+    if not main:
+        barrier()  # rank 0 exports and evaluates on the whole splits
+        return summary_of_main(run_dir)
+    try:
+        baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
+        exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines,
+                                previous)
+        summary = write_summary(run_dir, training, exported)
+        finish(cfg.paths.output_dir, run_dir)
+    finally:
+        barrier()
     print_outcome(run_dir, summary)
     return summary
+
+
+def summary_of_main(run_dir: Path) -> dict[str, Any]:
+    """On a rank other than 0, after the barrier: the summary rank 0 wrote, or why there is none."""
+    import json
+
+    path = run_dir / SUMMARY
+    if not path.exists():
+        raise ClaimnetError(f"rank 0 stopped before finishing the export; see {run_dir / 'train.log'}")
+    return json.loads(path.read_text())
 
 
 def write_summary(run_dir: Path, training: dict[str, Any], exported: dict[str, Any]) -> dict[str, Any]:
     """``RUN/summary.json`` (time, steps, headline figures); returns the summary with full metrics."""
     summary = {"run_dir": str(run_dir), "export_dir": str(exported["export_dir"]), "training": training,
                "dev": exported["dev"], "test": exported["test"]}
-    write_json(run_dir / "summary.json", {k: v for k, v in summary.items() if k not in ("dev", "test")}
+    write_json(run_dir / SUMMARY, {k: v for k, v in summary.items() if k not in ("dev", "test")}
                | {"dev_macro_f1": exported["dev"]["macro_f1"], "test_macro_f1": exported["test"]["macro_f1"]})
     return summary

@@ -19,6 +19,8 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from claimnet.training.distributed import shared
+
 log = logging.getLogger(__name__)
 
 LATEST, RUNNING = "latest", "running"
@@ -29,7 +31,10 @@ WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_mo
 
 @cache
 def run_dir_for(output_dir: str, run_dir: str | None, resume: bool) -> str:
-    """Where a training run writes: the given folder, the interrupted run (when resuming), or a new one."""
+    """Where a training run writes: the given folder, the interrupted run (when resuming), or a new one.
+
+    Under torchrun every rank gets the folder rank 0 chose.
+    """
     if run_dir not in (None, "", "None", "null"):
         return str(run_dir)
     if str(resume).lower() == "true":
@@ -38,7 +43,7 @@ def run_dir_for(output_dir: str, run_dir: str | None, resume: bool) -> str:
             if pointer.exists():
                 return str(pointer.resolve())
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    return str(Path(output_dir) / "runs" / stamp)
+    return shared("run_dir", str(Path(output_dir) / "runs" / stamp))  # under torchrun: rank 0's choice
 
 
 def point(output_dir: str | Path, name: str, run_dir: str | Path) -> None:
