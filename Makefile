@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 		echo "Installing the CPU build of torch==2.13.0"; \
 		$(PY) -m pip install --quiet "torch==2.13.0"; \
 	fi
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[train,serve,test]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[train,serve,scale,test]"
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install claimnet[train] with the test tools, at the tested versions
@@ -57,12 +57,12 @@ test-full: $(STAMP) ## Run every test, slow ones included
 test-lowest: ## Run the fast suite in .venv-lowest/ on the lowest versions pyproject.toml allows (torch kept)
 	@test -x .venv-lowest/bin/python || $(PYTHON) -m venv .venv-lowest
 	.venv-lowest/bin/python -m pip install --quiet "torch==2.13.0" "uv>=0.4"
-	.venv-lowest/bin/uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e ".[train,serve,test]"
+	.venv-lowest/bin/uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e ".[train,serve,scale,test]"
 	.venv-lowest/bin/python -m pytest -m "not slow" -p no:cacheprovider $(ARGS)
 
 lock: $(STAMP) ## Refresh constraints.txt: the tested versions for Python 3.10-3.13, torch left out
 	$(PY) -m pip install --quiet "uv>=0.4"
-	set -o pipefail; $(VENV)/bin/uv pip compile pyproject.toml --extra train --extra serve --extra test --universal --python-version 3.10 \
+	set -o pipefail; $(VENV)/bin/uv pip compile pyproject.toml --extra train --extra serve --extra scale --extra test --universal --python-version 3.10 \
 		--no-emit-package torch 2>/dev/null \
 		| awk '/^[^ #]/ { skip = ($$0 ~ /$(TORCH_STACK)/) } !skip' > $(CONSTRAINTS).tmp
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)

@@ -163,3 +163,13 @@ def headline(metrics: Mapping[str, Any], name: str = "test") -> str:
         interval += f" (interval not meaningful: {metrics['articles']} article{'s' * (metrics['articles'] != 1)})"
     per_label = ", ".join(f"{l} {v['f1']:.3f}" for l, v in metrics["per_label"].items())
     return f"{name}: macro-F1 {metrics['macro_f1']:.3f}{interval} | {per_label}"
+
+
+def figures(metrics: Mapping[str, Any], split: str) -> dict[str, float]:
+    """A split's headline figures under flat names (``dev_macro_f1``, ``dev_f1_hedge``, ...).
+
+    The names MLflow records and ``optimized_metric`` picks from.
+    """
+    out = {f"{split}_macro_f1": float(metrics["macro_f1"]), f"{split}_accuracy": float(metrics["accuracy"])}
+    out.update({f"{split}_f1_{label}": float(m["f1"]) for label, m in metrics["per_label"].items()})
+    return out

@@ -19,6 +19,7 @@ from claimnet.tasks.entry import run_dir_of
 from claimnet.training.config import plain, validate_train_config
 from claimnet.training.distributed import barrier, is_main, world_size
 from claimnet.training.runs import LATEST, RUNNING, finish, point
+from claimnet.training.tracking import mlflow_run
 
 log = logging.getLogger("claimnet")
 SUMMARY = "summary.json"
@@ -35,18 +36,10 @@ def print_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
 def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     """Fit, export and evaluate; returns the run's summary with dev and test metrics."""
     labels = validate_train_config(cfg)
-    import torch
-    from transformers import set_seed
 
-    from claimnet.data import label_counts
     from claimnet.evaluation.baselines import Baselines
     from claimnet.export.bundle import build_export
-    from claimnet.runtime.encoding import SentenceEncoder
-    from claimnet.training.class_weights import class_weights
-    from claimnet.training.dataset import encode_articles
-    from claimnet.training.device import resolve_device
-    from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
-    from claimnet.training.trainer import build_trainer, last_checkpoint
+    from claimnet.training.trainer import last_checkpoint
 
     main = is_main()  # under torchrun, rank 0 alone writes the run folder's files; every rank trains
     if not main:
@@ -79,6 +72,42 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         point(cfg.paths.output_dir, RUNNING, run_dir)
         OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
         write_json(run_dir / "versions.json", package_versions())
+
+    settings = plain(cfg.logger.get("mlflow")) if main else None
+    with mlflow_run(settings, run_dir, cfg) as tracker:  # None unless logger=mlflow (and on rank 0)
+        callbacks = [*(callbacks or []), *([tracker.callback()] if tracker else [])]
+        trainer, tokenizer, training = fit(cfg, splits, labels, run_dir, checkpoint, callbacks)
+        log.info("Training took %.0f s; best dev macro-F1 %s", training["seconds"], training["best_dev_macro_f1"])
+        if not main:
+            barrier()  # rank 0 exports and evaluates on the whole splits
+            return summary_of_main(run_dir)
+        try:
+            baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
+            exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines,
+                                    previous)
+            summary = write_summary(run_dir, training, exported)
+            if tracker:
+                tracker.finish(summary)
+            finish(cfg.paths.output_dir, run_dir)
+        finally:
+            barrier()
+    print_outcome(run_dir, summary)
+    return summary
+
+
+def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpoint: str | None,
+        callbacks: list) -> tuple[Any, Any, dict[str, Any]]:
+    """Train (or continue) the model; returns the Trainer (best checkpoint loaded), tokenizer and training record."""
+    import torch
+    from transformers import set_seed
+
+    from claimnet.data import label_counts
+    from claimnet.runtime.encoding import SentenceEncoder
+    from claimnet.training.class_weights import class_weights
+    from claimnet.training.dataset import encode_articles
+    from claimnet.training.device import resolve_device
+    from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
+    from claimnet.training.trainer import build_trainer
 
     if cfg.trainer.num_threads:
         torch.set_num_threads(cfg.trainer.num_threads)
@@ -118,20 +147,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         "processes": world_size(),
         "sentences_per_second": result.metrics.get("train_samples_per_second"),
     }
-    log.info("Training took %.0f s; best dev macro-F1 %s", train_seconds, state.best_metric)
-    if not main:
-        barrier()  # rank 0 exports and evaluates on the whole splits
-        return summary_of_main(run_dir)
-    try:
-        baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
-        exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines,
-                                previous)
-        summary = write_summary(run_dir, training, exported)
-        finish(cfg.paths.output_dir, run_dir)
-    finally:
-        barrier()
-    print_outcome(run_dir, summary)
-    return summary
+    return trainer, tokenizer, training
 
 
 def summary_of_main(run_dir: Path) -> dict[str, Any]:
