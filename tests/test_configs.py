@@ -12,7 +12,7 @@ from claimnet.training.class_weights import class_weights
 from claimnet.training.config import validate_train_config
 from conftest import CONFIG_DIR, LABELS, compose
 
-GROUPS = {g: sorted(p.stem for p in (Path(CONFIG_DIR) / g).glob("*.yaml")) for g in ("model", "trainer", "logger", "data")}
+GROUPS = {g: sorted(p.stem for p in (Path(CONFIG_DIR) / g).glob("*.yaml")) for g in ("model", "trainer", "logger", "data", "hparams_search")}
 EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
 
 
@@ -54,6 +54,7 @@ def test_evaluate_and_export_configs_compose():
         ("evaluation.backend=tensorflow", r"evaluation.backend must be one of \['auto', 'onnx', 'torch'\]"),
         ("export.int8_max_f1_drop=5", r"export.int8_max_f1_drop must be a number in the range \[-1, 1\] or null. Got 5 instead."),
         ("evaluation.batch_size=0", r"evaluation.batch_size must be an int in the range \[1, inf\] or null"),
+        ("optimized_metric=test_macro_f1", r"optimized_metric must be one of \['dev_macro_f1', 'dev_accuracy', 'dev_f1_attribution'"),
         ("trainer.per_device_train_batch_size=0", r"trainer.per_device_train_batch_size must be an int in the range \[1, inf\]"),
     ],
 )

@@ -106,22 +106,37 @@ def check_appended_keys(cfg) -> None:
 
 
 def run(task: Callable[..., Any], cfg) -> Any:
-    """Run a task; a user-fixable error becomes a message on stderr and exit code 2."""
+    """Run a task; a user-fixable error becomes a message on stderr and exit code 2.
+
+    A job with an ``optimized_metric`` (training) returns that figure, what Hydra's
+    sweepers maximise: NaN when the job failed, so the sweep records the trial as failed.
+    """
+    from claimnet.tasks.sweep import optimized_value
+
+    metric = cfg.get("optimized_metric")
+    _outcome.pop("error", None)
     try:
         check_appended_keys(cfg)
         result = task(cfg)
     except (ClaimnetError, OmegaConfBaseException) as exc:
         if getattr(exc, "exit_code", 2) == 2:  # a gate failure (1) keeps its report
             remove_if_untouched(cfg)
-        return _report(exc)
+        _report(exc)
+        return optimized_value(None, metric) if metric else None
     _outcome["code"] = 0
-    return result
+    return optimized_value(result, metric) if metric else result
+
+
+def last_error() -> str | None:
+    """The message of the error that ended the last job in this process (for a sweep's record)."""
+    return _outcome.get("error")
 
 
 def _report(exc: Exception) -> None:
     """Print a user-fixable error as one line and record its exit code."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1" and getattr(exc, "exit_code", 2) == 2:
         raise exc
+    _outcome["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, ClaimnetError):
         print(str(exc) if exc.exit_code == 1 else f"error: {exc}", file=sys.stderr)
         _outcome["code"] = exc.exit_code

@@ -53,5 +53,13 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
         check_number(cfg, "trainer.eval_steps", 1, integer=True)
     validate_export_config(cfg)
     check_class_weights(plain(get(cfg, "trainer.class_weights")), labels)
+    check_optimized_metric(cfg.get("optimized_metric"), labels)
     check_trainer_keys(get(cfg, "trainer"))
     return labels
+
+
+def check_optimized_metric(name: str | None, labels: LabelSet) -> None:
+    """Only a dev figure may be optimised: test is for the final report, never for choosing."""
+    allowed = ["dev_macro_f1", "dev_accuracy", *(f"dev_f1_{label}" for label in labels)]
+    if name is not None and name not in allowed:
+        raise ConfigError(f"optimized_metric must be one of {allowed} (or null). Got {name!r} instead.")
