@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
-from conftest import rewrite_as_v2, run_cli
+from conftest import DATA_DIR, rewrite_as_v2, run_cli
 
 
 def test_tag_and_tag_many_check_their_argument_types(export_dir):
@@ -61,7 +61,8 @@ def test_json_is_a_list_for_one_file_and_for_two(export_dir, tmp_path):
     assert [d["id"] for d in one] == [str(a)] and [d["id"] for d in two] == [str(a), str(b)]
 
 
-@pytest.mark.parametrize("option, value", [("--batch-size", "0"), ("--threads", "-3"), ("--batch-size", "x")])
+@pytest.mark.parametrize("option, value", [("--batch-size", "0"), ("--threads", "-3"), ("--batch-size", "x"),
+                                           ("--workers", "0")])
 def test_option_values_out_of_range_are_refused(export_dir, option, value):
     proc = run_cli("tag", "--model", str(export_dir), option, value, "-", input=b"Police said so.")
     assert proc.returncode == 2 and f"{option}: must be an int >= 1" in proc.stderr.decode()
@@ -133,3 +134,18 @@ def test_a_bad_byte_far_into_a_streamed_file_names_its_offset(export_dir, tmp_pa
     proc = run_cli("tag", "--model", str(export_dir), "--format", "jsonl", str(path))
     assert proc.returncode == 2
     assert f"{path}: not valid UTF-8 (byte 0xff at offset {4 * 400_000})" in proc.stderr.decode()
+
+
+def test_workers_tag_in_several_processes_and_keep_the_input_order(export_dir, tmp_path):
+    records = tmp_path / "articles.jsonl"
+    lines = [json.loads(line) for line in (DATA_DIR / "test.jsonl").read_text().splitlines()[:20]]
+    lines.insert(7, {"id": "blank", "text": "   "})
+    records.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in lines))
+    common = ["tag", "--model", str(export_dir), "--input", "jsonl", "--format", "jsonl", str(records)]
+    one = run_cli(*common)
+    two = run_cli(*common, "--workers", "2")
+    assert one.returncode == two.returncode == 0, two.stderr.decode()[-2000:]
+    assert two.stdout == one.stdout, "2 processes give the same lines in the same order as one"
+    ids = list(dict.fromkeys(json.loads(line)["id"] for line in two.stdout.decode().splitlines()))
+    assert ids == [r["id"] for r in lines if r["id"] != "blank"]
+    assert b"blank: empty, nothing to tag" in two.stderr

@@ -115,6 +115,54 @@ def documents(files: Sequence[str], input_format: str) -> Iterator[tuple[str, It
                 stream.close()
 
 
+_worker_tagger = None
+
+
+def _start_worker(model: str, backend: str, precision: str, batch_size: int | None, threads: int) -> None:
+    """In each worker process: load the model once."""
+    global _worker_tagger
+    from claimnet.runtime.tagger import ClaimTagger
+
+    _worker_tagger = ClaimTagger.load(model, backend=backend, precision=precision, batch_size=batch_size,
+                                      num_threads=threads)
+
+
+def _tag_chunk(texts: list[str]) -> list[list | None]:
+    """In a worker: each text's tagged sentences (``None`` for a blank text)."""
+    return [_worker_tagger.tag(text) if text.strip() else None for text in texts]
+
+
+def tag_in_processes(docs: Iterable[tuple[str, Iterable[str]]], args: argparse.Namespace,
+                     chunk: int = 16) -> Iterator[tuple[str, list | None]]:
+    """(document id, tagged sentences) from ``args.workers`` processes, in input order.
+
+    Documents go out in chunks; at most two chunks per worker are in flight, so
+    memory stays bounded however long the input is. Each worker gets an equal
+    share of the cores unless ``--threads`` says otherwise.
+    """
+    import multiprocessing
+    import os
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = args.threads or max(1, (os.cpu_count() or 1) // args.workers)
+    init = (model_dir(args.model), args.backend, args.precision, args.batch_size, threads)
+    pending: deque = deque()
+    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_worker, initargs=init) as pool:
+        docs = iter(docs)
+        while True:
+            while len(pending) < 2 * args.workers:
+                batch = [(doc_id, "".join(parts)) for doc_id, parts in itertools.islice(docs, chunk)]
+                if not batch:
+                    break
+                pending.append(([d for d, _ in batch], pool.submit(_tag_chunk, [t for _, t in batch])))
+            if not pending:
+                return
+            ids, future = pending.popleft()
+            yield from zip(ids, future.result())
+
+
 def run(args: argparse.Namespace) -> int:
     """Tag and write each article as it is read: output starts at once and memory stays flat, whatever the size."""
     from claimnet.runtime.tagger import ClaimTagger
@@ -144,6 +192,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     writer = ResultWriter(args.format, sys.stdout, ensure_ascii=not utf8,
                           headers=len(args.files) > 1 or args.input == "jsonl")
+    if args.workers > 1:
+        for doc_id, sentences in tag_in_processes(documents(args.files, args.input), args):
+            if sentences is None:
+                print(f"claimnet: {doc_id}: empty, nothing to tag", file=sys.stderr)
+                continue
+            writer.document(doc_id, sentences)
+        writer.close()
+        return 0
     for doc_id, parts in documents(args.files, args.input):
         text = _nonblank(parts)
         if text is None:
@@ -165,5 +221,9 @@ def add_parser(sub) -> None:
                      help="text: each file is one article; jsonl: one article per line with a 'text' field")
     tag.add_argument("--format", default="text", choices=FORMATS)
     tag.add_argument("--batch-size", type=positive_int, default=None, help="sentences per batch (default: per backend)")
-    tag.add_argument("--threads", type=positive_int, default=None, help="intra-op threads (default: the runtime's)")
+    tag.add_argument("--threads", type=positive_int, default=None,
+                     help="intra-op threads (default: the runtime's; with --workers, the cores shared out)")
+    tag.add_argument("--workers", type=positive_int, default=1,
+                     help="tagging processes, each with its own copy of the model; output keeps the input order "
+                          "(each article or file is then read whole)")
     tag.set_defaults(func=run)

@@ -15,13 +15,19 @@ from typing import Any
 from claimnet.errors import DataError
 
 
-def read_bytes(path: str | Path, expected: str = "a .jsonl file") -> bytes:
-    """A file's bytes, or a :class:`DataError` that says why it cannot be read."""
+def check_file(path: str | Path, expected: str = "a .jsonl file") -> Path:
+    """``path`` when it names a file, else a :class:`DataError` that says what it is instead."""
     path = Path(path)
     if not path.exists():
         raise DataError([f"{path}: no such file"])
     if path.is_dir():
         raise DataError([f"{path}: is a directory; expected {expected}"])
+    return path
+
+
+def read_bytes(path: str | Path, expected: str = "a .jsonl file") -> bytes:
+    """A file's bytes, or a :class:`DataError` that says why it cannot be read."""
+    path = check_file(path, expected)
     try:
         return path.read_bytes()
     except OSError as exc:

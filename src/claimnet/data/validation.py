@@ -6,12 +6,12 @@ A file with several bad lines reports them all (up to ``max_errors``) in one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from claimnet.data.articles import Article, Sentence
-from claimnet.data.jsonl import iter_records, read_bytes, sniff_format
+from claimnet.data.jsonl import check_file, iter_records, sniff_format
 from claimnet.errors import DataError
 
 
@@ -89,6 +89,58 @@ def validate_record(record: Any, labels: Iterable[str] | None) -> tuple[Article 
     return Article(art_id, text, tuple(parsed), metadata), []
 
 
+def iter_articles(
+    path: str | Path, labels: Iterable[str] | None = None, max_errors: int = 20, limit: int | None = None
+) -> Iterator[Article]:
+    """Stream and validate a JSONL file of articles, one line in memory at a time.
+
+    Good articles are yielded as they are read; once the file (or ``limit``
+    articles) has been read, a :class:`DataError` names every bad line, up to
+    ``max_errors`` of them, so a consumer that builds something from the stream
+    (an Arrow cache) must discard it when the error comes.
+    """
+    path = check_file(path, "a .jsonl file of articles")
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise DataError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+    with handle:
+        looks = sniff_format(handle.read(4096))
+        if looks:
+            raise DataError([f"{path}: this file looks like {looks}. claimnet reads JSON Lines: one article per "
+                             "line, {\"id\", \"text\", \"sentences\": [{\"start\", \"end\", \"label\"}]}"])
+        handle.seek(0)
+        labels = list(labels) if labels is not None else None
+        problems: list[str] = []
+        hidden = 0
+        seen_ids: dict[str, int] = {}
+        for lineno, record, problem in iter_records(handle, str(path)):
+            if limit is not None and len(seen_ids) >= limit:
+                break
+            found = [problem] if problem else []
+            article = None
+            if not problem:
+                article, issues = validate_record(record, labels)
+                found = [f"{path}:{lineno}: {p}" for p in issues]
+                if article is not None and article.id in seen_ids:
+                    found = [f"{path}:{lineno}: duplicate article id {article.id!r} "
+                             f"(first seen on line {seen_ids[article.id]})"]
+                    article = None
+            for message in found:  # every bad line is counted; the first max_errors are shown
+                if len(problems) < max_errors:
+                    problems.append(message)
+                else:
+                    hidden += 1
+            if article is not None:
+                seen_ids[article.id] = lineno
+                if not problems:
+                    yield article
+    if problems:
+        raise DataError(problems, hidden=hidden)
+    if not seen_ids:
+        raise DataError([f"{path}: holds no articles (the file is empty)"])
+
+
 def load_articles(
     path: str | Path, labels: Iterable[str] | None = None, max_errors: int = 20
 ) -> list[Article]:
@@ -98,35 +150,4 @@ def load_articles(
     as for text to tag). Raises :class:`DataError` naming every bad line, up to
     ``max_errors`` of them.
     """
-    path = Path(path)
-    raw = read_bytes(path, "a .jsonl file of articles")
-    looks = sniff_format(raw)
-    if looks:
-        raise DataError([f"{path}: this file looks like {looks}. claimnet reads JSON Lines: one article per "
-                         "line, {\"id\", \"text\", \"sentences\": [{\"start\", \"end\", \"label\"}]}"])
-    labels = list(labels) if labels is not None else None
-    problems: list[str] = []
-    articles: list[Article] = []
-    seen_ids: dict[str, int] = {}
-    for lineno, record, problem in iter_records(raw, str(path)):
-        if problem:
-            problems.append(problem)
-            continue
-        where = f"{path}:{lineno}"
-        article, found = validate_record(record, labels)
-        problems.extend(f"{where}: {p}" for p in found)
-        if article is None:
-            continue
-        if article.id in seen_ids:
-            problems.append(
-                f"{where}: duplicate article id {article.id!r} (first seen on line {seen_ids[article.id]})"
-            )
-            continue
-        seen_ids[article.id] = lineno
-        articles.append(article)
-    if problems:
-        shown = problems[:max_errors]
-        raise DataError(shown, hidden=len(problems) - len(shown))
-    if not articles:
-        raise DataError([f"{path}: holds no articles (the file is empty)"])
-    return articles
+    return list(iter_articles(path, labels, max_errors))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from claimnet.data import Article
+from claimnet.data import Article, iter_articles
 from claimnet.labels import LabelSet
 
 
@@ -40,6 +41,22 @@ class Baselines:
             LogisticRegression(class_weight="balanced", max_iter=2000, random_state=seed),
         )
         self.tfidf.fit(texts, train_labels)
+
+    @classmethod
+    def from_file(cls, path: str | Path, labels: LabelSet, seed: int = 0, limit_articles: int | None = None,
+                  max_sentences: int | None = None) -> Baselines:
+        """Fitted on a training file read as a stream: its first articles, up to ``max_sentences`` sentences.
+
+        A corpus of millions of sentences does not fit TF-IDF in memory, and the
+        baselines only need to show what a simple model reaches.
+        """
+        sample, sentences = [], 0
+        for article in iter_articles(path, labels.names, limit=limit_articles):
+            if max_sentences is not None and sentences + len(article.sentences) > max_sentences and sample:
+                break
+            sample.append(article)
+            sentences += len(article.sentences)
+        return cls(sample, labels, seed)
 
     def probabilities(self, articles: Sequence[Article]) -> dict[str, list[np.ndarray]]:
         """Per-article probability arrays of each baseline, columns in label order."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from claimnet.data import Article, label_counts
+from claimnet.data import Article
 from claimnet.evaluation.scoring import evaluate_split
 from claimnet.export.huggingface import save_huggingface
 from claimnet.export.manifest import manifest_fields, tokenizer_fields, write_manifest
@@ -43,7 +43,7 @@ def portable(training: Mapping[str, Any], run_dir: Path) -> dict[str, Any]:
     return out
 
 
-def card_data(cfg: Mapping[str, Any], labels: LabelSet, splits: Mapping[str, list[Article]],
+def card_data(cfg: Mapping[str, Any], labels: LabelSet, train_counts: Mapping[str, int],
               training: Mapping[str, Any], metrics: Mapping[str, dict], export_dir: Path,
               int8: dict[str, Any] | None) -> CardData:
     """The model card's facts, from the run's config, data, training and evaluation."""
@@ -57,7 +57,7 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, splits: Mapping[str, lis
         dataset=cfg["data"]["name"],
         dataset_version=str(cfg["data"]["version"]),
         data_license=cfg["data"]["license"],
-        train_counts=dict(label_counts(splits["train"])),
+        train_counts=dict(train_counts),
         context_window=int(cfg["model"]["context_window"]),
         max_length=int(cfg["model"]["max_length"]),
         recipe={"learning_rate": trainer["learning_rate"], "batch_size": trainer["per_device_train_batch_size"],
@@ -86,9 +86,12 @@ def recover_export(run_dir: Path) -> None:
 
 
 def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels: LabelSet,
-                 splits: Mapping[str, list[Article]], training: dict[str, Any], baselines=None,
-                 previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
-    """Export a trained model into ``run_dir/export``; return the dev and test metrics of that export."""
+                 splits: Mapping[str, list[Article]], train_counts: Mapping[str, int], training: dict[str, Any],
+                 baselines=None, previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
+    """Export a trained model into ``run_dir/export``; return the dev and test metrics of that export.
+
+    ``splits`` holds dev and test (scored through the runtime); ``train_counts`` the training labels' counts.
+    """
     from claimnet.export.int8 import check_int8
     from claimnet.export.onnx import export_onnx
     from claimnet.export.quantize import quantize_int8
@@ -126,7 +129,7 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
             title=f"claimnet: {cfg['model']['name']} on {cfg['data']['name']} {split}",
             baselines=baselines, previous=previous.get(split) if previous else None,
         )
-    write_card(card_data(cfg, labels, splits, training, metrics, tmp, fields.get("int8")), tmp)
+    write_card(card_data(cfg, labels, train_counts, training, metrics, tmp, fields.get("int8")), tmp)
     fields["metrics"] = {split: {k: m[k] for k in METRIC_KEYS if k in m} | {"backend": tagger.backend_name}
                          for split, m in metrics.items()}
     write_manifest(tmp, fields)

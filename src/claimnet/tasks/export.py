@@ -10,7 +10,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from claimnet.config import validate_export_config
-from claimnet.data import load_splits
+from claimnet.data import label_counts, load_splits
 from claimnet.errors import ModelLoadError
 from claimnet.labels import LabelSet
 from claimnet.tasks.train import print_outcome, write_summary
@@ -47,7 +47,8 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     summary_path = run_dir / "summary.json"
     training = json.loads(summary_path.read_text())["training"] if summary_path.exists() else {}
     baselines = Baselines(splits["train"], labels, run_cfg.seed) if cfg.evaluation.baselines else None
-    exported = build_export(model, tokenizer, run_dir, run_cfg, labels, splits, training, baselines)
+    exported = build_export(model, tokenizer, run_dir, run_cfg, labels, splits, label_counts(splits["train"]),
+                            training, baselines)
     summary = write_summary(run_dir, training, exported)
     print_outcome(run_dir, summary)
     return summary

@@ -10,6 +10,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from claimnet.data import load_splits, summarize
+from claimnet.data.articles import SplitCounts
 from claimnet.errors import ClaimnetError, ConfigError
 from claimnet.evaluation.history import previous_run_metrics
 from claimnet.evaluation.metrics import headline
@@ -23,6 +24,7 @@ from claimnet.training.tracking import mlflow_run
 
 log = logging.getLogger("claimnet")
 SUMMARY = "summary.json"
+EVALUATED = ("dev", "test")  # the splits held in memory as articles: the export is scored on them
 
 
 def print_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
@@ -46,9 +48,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         log.setLevel(logging.WARNING)
     run_dir = run_dir_of(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
-    splits = load_splits(cfg.data, labels)
-    if main:
-        print(f"Data: {cfg.data.name}\n{summarize(splits, labels)}", flush=True)
+    splits = load_splits(cfg.data, labels, EVALUATED)  # train streams into an Arrow cache (fit)
 
     checkpoint = None
     if cfg.trainer.resume:
@@ -76,15 +76,16 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     settings = plain(cfg.logger.get("mlflow")) if main else None
     with mlflow_run(settings, run_dir, cfg) as tracker:  # None unless logger=mlflow (and on rank 0)
         callbacks = [*(callbacks or []), *([tracker.callback()] if tracker else [])]
-        trainer, tokenizer, training = fit(cfg, splits, labels, run_dir, checkpoint, callbacks)
+        trainer, tokenizer, training, train_counts = fit(cfg, splits, labels, run_dir, checkpoint, callbacks)
         log.info("Training took %.0f s; best dev macro-F1 %s", training["seconds"], training["best_dev_macro_f1"])
         if not main:
             barrier()  # rank 0 exports and evaluates on the whole splits
             return summary_of_main(run_dir)
         try:
-            baselines = Baselines(splits["train"], labels, cfg.seed) if cfg.evaluation.baselines else None
-            exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, training, baselines,
-                                    previous)
+            baselines = Baselines.from_file(cfg.data.train_path, labels, cfg.seed, cfg.data.limit_articles,
+                                            cfg.evaluation.baseline_max_sentences) if cfg.evaluation.baselines else None
+            exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, train_counts.labels,
+                                    training, baselines, previous)
             summary = write_summary(run_dir, training, exported)
             if tracker:
                 tracker.finish(summary)
@@ -96,15 +97,20 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
 
 
 def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpoint: str | None,
-        callbacks: list) -> tuple[Any, Any, dict[str, Any]]:
-    """Train (or continue) the model; returns the Trainer (best checkpoint loaded), tokenizer and training record."""
+        callbacks: list) -> tuple[Any, Any, dict[str, Any], SplitCounts]:
+    """Train (or continue) the model.
+
+    Returns the Trainer (best checkpoint loaded), the tokenizer, the training
+    record and what the training split held. Train and dev are encoded into
+    Arrow caches first (rank 0 builds them, the other ranks then read them).
+    """
     import torch
     from transformers import set_seed
 
-    from claimnet.data import label_counts
     from claimnet.runtime.encoding import SentenceEncoder
+    from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights
-    from claimnet.training.dataset import encode_articles
+    from claimnet.training.dataset import encoded_split, split_counts
     from claimnet.training.device import resolve_device
     from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
     from claimnet.training.trainer import build_trainer
@@ -119,15 +125,21 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     source = resolve_source(cfg.model.source, cfg.model.sha256)
     tokenizer = build_tokenizer(source)
     encoder = SentenceEncoder(tokenizer.backend_tokenizer, cfg.model.max_length, tokenizer.pad_token_id)
-    window = cfg.model.context_window
-    train_ds = encode_articles(splits["train"], encoder, window, labels)
-    dev_ds = encode_articles(splits["dev"], encoder, window, labels)
-    weights = class_weights(label_counts(splits["train"]), labels, plain(cfg.trainer.class_weights))
+    args = training_arguments(plain(cfg.trainer), output_dir=run_dir / "checkpoints", precision=precision,
+                              seed=cfg.seed, use_cuda=on_gpu)
+    data = cfg.data
+    with args.main_process_first(desc="encoding the data", local=False):
+        train_ds, dev_ds = (encoded_split(data[f"{name}_path"], labels, encoder, cfg.model.context_window,
+                                          cache_dir=cfg.paths.cache_dir, limit=data.limit_articles,
+                                          max_errors=data.max_errors) for name in ("train", "dev"))
+    train_counts = split_counts(train_ds, labels)
+    if is_main():
+        print(f"Data: {data.name}\n{summarize({'train': train_counts, **splits}, labels)}", flush=True)
+    weights = class_weights(train_counts.labels, labels, plain(cfg.trainer.class_weights))
     model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout)
     trainer = build_trainer(
         model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=dev_ds,
-        checkpoint_dir=run_dir / "checkpoints", trainer_cfg=plain(cfg.trainer), precision=precision,
-        seed=cfg.seed, use_cuda=on_gpu, label_weights=weights,
+        args=args, trainer_cfg=plain(cfg.trainer), label_weights=weights,
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )
@@ -147,7 +159,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
         "processes": world_size(),
         "sentences_per_second": result.metrics.get("train_samples_per_second"),
     }
-    return trainer, tokenizer, training
+    return trainer, tokenizer, training, train_counts
 
 
 def summary_of_main(run_dir: Path) -> dict[str, Any]:

@@ -43,6 +43,7 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     check_number(cfg, "trainer.save_total_limit", 1, integer=True)
     check_number(cfg, "trainer.num_threads", 1, integer=True, allow_none=True)
     check_number(cfg, "data.limit_articles", 1, integer=True, allow_none=True)
+    check_number(cfg, "evaluation.baseline_max_sentences", 1, integer=True, allow_none=True)
     check_choice(cfg, "trainer.precision", TRAINING_PRECISIONS)
     check_choice(cfg, "trainer.eval_strategy", ["epoch", "steps"])
     check_choice(cfg, "trainer.use_cuda", ["auto", True, False])

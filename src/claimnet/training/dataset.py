@@ -1,27 +1,86 @@
-"""Training data for the Trainer: each sentence encoded as the runtime will encode it."""
+"""Training data as Arrow: streamed from JSONL, validated, encoded, cached and memory-mapped.
+
+The JSONL file is read a line at a time (:func:`claimnet.data.iter_articles`
+names every bad line with its file and line), each article's sentences are
+encoded as the runtime will encode them, and ``datasets`` writes the rows to an
+Arrow file in batches. Training reads that file memory-mapped, so memory does
+not grow with the corpus. The cache key hashes the input file's bytes and every
+encoding setting: a second run on the same data and settings goes straight to
+training, and a change to either builds a new cache.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from claimnet.data import Article
+import numpy as np
+
+from claimnet.data import iter_articles
+from claimnet.data.articles import SplitCounts
+from claimnet.errors import ClaimnetError
 from claimnet.labels import LabelSet
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs
+from claimnet.runtime.files import sha256_file
+
+FEATURES_VERSION = 1  # bump when the rows' layout or encoding changes: old caches are then not reused
+WRITER_BATCH = 10_000  # rows datasets holds before writing them to the Arrow file
 
 
-def encode_articles(articles: Sequence[Article], encoder: SentenceEncoder, window: int, labels: LabelSet):
-    """A ``datasets.Dataset`` of encoded sentences with label ids and lengths (for length grouping)."""
-    from datasets import Dataset
+def cache_key(path: str | Path, encoder: SentenceEncoder, window: int, labels: LabelSet,
+              limit: int | None) -> str:
+    """A hash of the input file's bytes and every setting that changes the encoded rows."""
+    settings = {"version": FEATURES_VERSION, "file": sha256_file(path), "labels": list(labels),
+                "window": window, "limit": limit, "max_length": encoder.max_length, "pad_id": encoder.pad_id,
+                "tokenizer": hashlib.sha256(encoder.tokenizer.to_str().encode()).hexdigest()}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
 
-    columns: dict[str, list[Any]] = {
-        "input_ids": [], "token_type_ids": [], "attention_mask": [], "labels": [], "length": []
-    }
-    for article in articles:
+
+def _rows(path: str, labels: LabelSet, encoder: SentenceEncoder, window: int, limit: int | None,
+          max_errors: int) -> Iterator[dict[str, Any]]:
+    for index, article in enumerate(iter_articles(path, labels.names, max_errors, limit)):
         pairs = context_pairs(article.sentence_texts(), window)
-        for enc in encoder.encode(pairs):
-            for key in ("input_ids", "token_type_ids", "attention_mask"):
-                columns[key].append(enc[key])
-            columns["length"].append(len(enc["input_ids"]))
-        columns["labels"].extend(labels.encode(article.labels()))
-    return Dataset.from_dict(columns)
+        for enc, label in zip(encoder.encode(pairs), labels.encode(article.labels())):
+            yield {"input_ids": enc["input_ids"], "token_type_ids": enc["token_type_ids"],
+                   "attention_mask": enc["attention_mask"], "labels": label,
+                   "length": len(enc["input_ids"]), "article": index}
+
+
+def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, window: int, *,
+                  cache_dir: str | Path, limit: int | None = None, max_errors: int = 20):
+    """The split's sentences as a memory-mapped ``datasets.Dataset`` (built once, then read from the cache).
+
+    Columns: ``input_ids``, ``token_type_ids``, ``attention_mask``, ``labels``,
+    ``length`` (for length-grouped batches) and ``article`` (the article's index).
+    A file with bad lines raises :class:`~claimnet.errors.DataError` and leaves no cache.
+    """
+    from datasets import Dataset, Features, List, Value
+    from datasets.exceptions import DatasetGenerationError
+
+    features = Features({"input_ids": List(Value("int32")), "token_type_ids": List(Value("int8")),
+                         "attention_mask": List(Value("int8")), "labels": Value("int64"),
+                         "length": Value("int32"), "article": Value("int32")})
+    key = cache_key(path, encoder, window, labels, limit)
+    try:
+        return Dataset.from_generator(
+            _rows, features=features, cache_dir=str(cache_dir), fingerprint=key, writer_batch_size=WRITER_BATCH,
+            gen_kwargs={"path": str(path), "labels": labels, "encoder": encoder, "window": window, "limit": limit,
+                        "max_errors": max_errors},
+        )
+    except DatasetGenerationError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ClaimnetError):
+            raise cause from None
+        raise
+
+
+def split_counts(dataset, labels: LabelSet) -> SplitCounts:
+    """Articles, sentences and label counts of an encoded split, read from its Arrow columns."""
+    table = dataset.with_format("numpy")
+    ids = np.asarray(table["labels"])
+    counts = np.bincount(ids, minlength=len(labels))
+    articles = int(np.asarray(table["article"]).max()) + 1 if len(ids) else 0
+    return SplitCounts(articles, int(len(ids)), {name: int(counts[i]) for i, name in enumerate(labels)})

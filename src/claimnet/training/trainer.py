@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from claimnet.evaluation.metrics import macro_f1
-from claimnet.training.arguments import training_arguments
 
 log = logging.getLogger(__name__)
 
@@ -91,20 +90,15 @@ def build_trainer(
     tokenizer,
     train_dataset,
     eval_dataset,
-    checkpoint_dir: str | Path,
+    args,
     trainer_cfg: Mapping[str, Any],
-    precision: str,
-    seed: int,
-    use_cuda: bool,
     label_weights: list[float] | None,
     tensorboard_dir: str | Path | None,
     callbacks: Sequence[Any] = (),
 ):
-    """Assemble the Trainer for one run from the ``trainer`` config group."""
+    """Assemble the Trainer for one run: ``args`` from :func:`training_arguments`, the rest of ``trainer``."""
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
 
-    args = training_arguments(trainer_cfg, output_dir=checkpoint_dir, precision=precision, seed=seed,
-                              use_cuda=use_cuda)
     names = [model.config.id2label[i] for i in range(model.config.num_labels)]
     all_callbacks = [*callbacks, _epoch_log_callback(names)]
     patience = trainer_cfg["early_stopping_patience"]

