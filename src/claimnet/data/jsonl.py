@@ -60,6 +60,8 @@ def iter_records(raw: bytes | Iterable[bytes], source: str) -> Iterator[tuple[in
     """
     lines = raw.split(b"\n") if isinstance(raw, (bytes, bytearray)) else raw
     for lineno, line in enumerate(lines, start=1):
+        if line.endswith(b"\n"):  # a file read a line at a time keeps its newline; a JSON error must not point past it
+            line = line[:-1]
         if not line.strip():
             continue
         where = f"{source}:{lineno}"

@@ -57,6 +57,7 @@ def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, 
     ``length`` (for length-grouped batches) and ``article`` (the article's index).
     A file with bad lines raises :class:`~claimnet.errors.DataError` and leaves no cache.
     """
+    import datasets
     from datasets import Dataset, Features, List, Value
     from datasets.exceptions import DatasetGenerationError
 
@@ -64,6 +65,9 @@ def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, 
                          "attention_mask": List(Value("int8")), "labels": Value("int64"),
                          "length": Value("int32"), "article": Value("int32")})
     key = cache_key(path, encoder, window, labels, limit)
+    quiet = datasets.is_progress_bar_enabled()
+    if quiet:  # a bar per split in every run's log says nothing the data summary does not
+        datasets.disable_progress_bars()
     try:
         return Dataset.from_generator(
             _rows, features=features, cache_dir=str(cache_dir), fingerprint=key, writer_batch_size=WRITER_BATCH,
@@ -75,12 +79,15 @@ def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, 
         if isinstance(cause, ClaimnetError):
             raise cause from None
         raise
+    finally:
+        if quiet:
+            datasets.enable_progress_bars()
 
 
 def split_counts(dataset, labels: LabelSet) -> SplitCounts:
     """Articles, sentences and label counts of an encoded split, read from its Arrow columns."""
-    table = dataset.with_format("numpy")
-    ids = np.asarray(table["labels"])
+    table = dataset.data  # the Arrow table itself: whole columns, not rows one at a time
+    ids = table.column("labels").to_numpy()
     counts = np.bincount(ids, minlength=len(labels))
-    articles = int(np.asarray(table["article"]).max()) + 1 if len(ids) else 0
+    articles = int(table.column("article").to_numpy().max()) + 1 if len(ids) else 0
     return SplitCounts(articles, int(len(ids)), {name: int(counts[i]) for i, name in enumerate(labels)})
