@@ -40,7 +40,8 @@ def test_recorded_settings_that_differ_from_the_defaults_are_the_ones_used(tmp_p
 
 
 @pytest.mark.parametrize("override, message", [
-    ({"model__kind": "article"}, r"model.kind 'article' is not one this claimnet can run \(it runs \['sentence'\]\)"),
+    ({"model__kind": "paragraph"}, r"model.kind 'paragraph' is not one this claimnet can run \(it runs \['sentence', 'article'\]\)"),
+    ({"model__kind": "article"}, r"an article model needs model.window and model.stride"),
     ({"segmentation__splitter": "spacy"}, r"segmentation.splitter is 'spacy'; this claimnet segments only with splitter='pysbd'"),
     ({"segmentation__pysbd_version": "0.3.3"}, r"segmentation.pysbd_version is '0.3.3'; this claimnet segments with pysbd 0.3.4"),
     ({"segmentation__language": "xx"}, r"segmentation.language 'xx' is not one of pysbd's languages \[.*'en'"),

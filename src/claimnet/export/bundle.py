@@ -21,6 +21,7 @@ from claimnet.export.huggingface import save_huggingface
 from claimnet.export.manifest import manifest_fields, tokenizer_fields, write_manifest
 from claimnet.export.model_card import CardData, write_card
 from claimnet.labels import LabelSet
+from claimnet.runtime.backends import ARTICLE_FILES, ONNX_FILES
 from claimnet.runtime.environment import cpu_name
 from claimnet.runtime.segmentation import DEFAULT_SETTINGS
 from claimnet.runtime.tagger import ClaimTagger
@@ -71,6 +72,8 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, train_counts: Mapping[st
         int8=int8,
         data_source=cfg["data"].get("source"),
         data_about=cfg["data"].get("about"),
+        kind=cfg["model"].get("kind", "sentence"),
+        window=(cfg["model"].get("article") or {}).get("window"),
     )
 
 
@@ -100,22 +103,32 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
     tmp = run_dir / ".export-tmp"
     if tmp.exists():
         shutil.rmtree(tmp)
-    save_huggingface(model, tokenizer, tmp)
+    article = dict(cfg["model"]["article"]) if cfg["model"].get("kind", "sentence") == "article" else None
+    if article:
+        from claimnet.export.article import export_article_onnx, save_article_model
+
+        save_article_model(model, tokenizer, tmp)
+    else:
+        save_huggingface(model, tokenizer, tmp)
     fields = manifest_fields(
         labels=labels, base_model=cfg["model"]["name"], context_window=cfg["model"]["context_window"],
         max_length=cfg["model"]["max_length"], tokenizer=tokenizer_fields(tmp, tokenizer.pad_token_id or 0),
         segmentation=DEFAULT_SETTINGS,
         run={"dir": run_dir.name, "seed": cfg["seed"], "data": cfg["data"]["name"],
              "data_version": str(cfg["data"]["version"]), "training": portable(training, run_dir)},
+        kind="article" if article else "sentence", article=article,
     )
     export_cfg = cfg["export"]
     if export_cfg["onnx"]:
-        # From the saved weights, not the Trainer's model: accelerate wraps its forward in autocast.
-        from transformers import AutoModelForSequenceClassification
+        if article:  # its parts, not its forward: accelerate wraps the Trainer's model's forward in autocast
+            export_article_onnx(model, tmp, opset=export_cfg["opset"])
+        else:  # from the saved weights, not the Trainer's model, for the same reason
+            from transformers import AutoModelForSequenceClassification
 
-        export_onnx(AutoModelForSequenceClassification.from_pretrained(str(tmp)), tmp, opset=export_cfg["opset"])
+            export_onnx(AutoModelForSequenceClassification.from_pretrained(str(tmp)), tmp,
+                        opset=export_cfg["opset"])
         if export_cfg["int8"]:
-            quantize_int8(tmp)
+            quantize_int8(tmp, ARTICLE_FILES if article else ONNX_FILES)
             write_manifest(tmp, fields)
             fields["int8"] = check_int8(tmp, splits["dev"], export_cfg["int8_min_agreement"],
                                         export_cfg["int8_max_f1_drop"])

@@ -20,7 +20,8 @@ import numpy as np
 from claimnet.data import Article
 from claimnet.evaluation.metrics import macro_f1
 from claimnet.evaluation.scoring import gold_ids, predict_articles
-from claimnet.runtime.backends import ONNX_FILES
+from claimnet.runtime.backends import onnx_graphs
+from claimnet.runtime.manifest import read_manifest
 from claimnet.runtime.tagger import ClaimTagger
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def check_int8(export_dir: Path, dev: Sequence[Article], min_agreement: float,
     if max_drop is not None and drop > max_drop:
         reasons.append(f"it loses {drop:.4f} dev macro-F1 against fp32, more than export.int8_max_f1_drop={max_drop}")
     if reasons:
-        (export_dir / ONNX_FILES["int8"]).unlink()
+        (export_dir / onnx_graphs(read_manifest(export_dir))["int8"]).unlink()
         figures["included"] = False
         figures["reason"] = "; ".join(reasons)
         log.warning("int8 ONNX left out: %s", figures["reason"])

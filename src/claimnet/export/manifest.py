@@ -38,13 +38,21 @@ def tokenizer_fields(export_dir: str | Path, pad_token_id: int) -> dict[str, Any
 
 def manifest_fields(*, labels: LabelSet, base_model: str, context_window: int, max_length: int,
                     tokenizer: Mapping[str, Any], segmentation: SegmentationSettings,
-                    run: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything but ``int8``, ``metrics`` and ``files``, which the export adds as it goes."""
+                    run: Mapping[str, Any], kind: str = "sentence",
+                    article: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything but ``int8``, ``metrics`` and ``files``, which the export adds as it goes.
+
+    An article model (``kind="article"``) also records the windows it reads and its contextualiser's shape.
+    """
+    model: dict[str, Any] = {"kind": kind, "base_model": base_model, "context_window": int(context_window),
+                             "max_length": int(max_length)}
+    if article:
+        model |= {"window": int(article["window"]), "stride": int(article["stride"]),
+                  "contextualiser": {"layers": int(article["layers"]), "heads": int(article["heads"])}}
     return {
         "claimnet_version": package_versions()["claimnet"],
         "labels": list(labels),
-        "model": {"kind": "sentence", "base_model": base_model, "context_window": int(context_window),
-                  "max_length": int(max_length)},
+        "model": model,
         "tokenizer": dict(tokenizer),
         "segmentation": segmentation.to_manifest(),
         "run": dict(run),

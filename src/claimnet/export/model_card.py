@@ -39,6 +39,8 @@ class CardData:
     int8: dict[str, Any] | None = None
     data_source: str | None = None  # who made the texts and labels, for the licence section
     data_about: str | None = None   # what the data is like, for the limits section
+    kind: str = "sentence"          # the manifest's model.kind: how the card says to load the model
+    window: int | None = None       # an article model's window (sentences)
 
 
 def _fmt(x: float | None) -> str:
@@ -105,6 +107,43 @@ def int8_note(int8: dict[str, Any] | None) -> str:
     return f"The int8 model was left out: {why}. {figures}"
 
 
+SENTENCE_USAGE = """With `transformers.pipeline` ($pipeline_note):
+
+```python
+from transformers import pipeline
+
+clf = pipeline("text-classification", model="$export_name")
+$pipeline_call
+```
+
+With onnxruntime and tokenizers only (no torch; probabilities are the softmax of `logits`):
+
+```python
+import numpy as np, onnxruntime as ort
+from tokenizers import Tokenizer
+
+tok = Tokenizer.from_file("$export_name/tokenizer.json")
+tok.no_padding(); tok.no_truncation()
+session = ort.InferenceSession("$export_name/$onnx_file")
+enc = tok.encode("The ministry said the bridge will reopen in May.")
+feed = {"input_ids": np.array([enc.ids]), "attention_mask": np.array([enc.attention_mask]),
+        "token_type_ids": np.array([enc.type_ids])}
+logits = session.run(None, feed)[0]
+print($labels_literal[int(logits.argmax())])
+```
+"""
+
+ARTICLE_USAGE = """This is an **article-level** model (`model.kind: article` in `claimnet.json`): each sentence is
+encoded once and a contextualiser reads the article's sequence of sentence vectors, so a sentence's label
+depends on its neighbours, its position and where paragraphs begin. `transformers.pipeline()` cannot load
+it (it has no `config.json` on purpose: a sentence-at-a-time pipeline would give wrong answers). Load it
+with `claimnet.ClaimTagger` as above (the base install, no torch), `claimnet tag --model $export_name`, or
+`claimnet serve --model $export_name`. The graphs are `onnx/encoder.onnx` (token ids -> one mean-pooled
+vector per sentence) and `onnx/contextualiser.onnx` (one window of up to $window sentence vectors and
+their paragraph flags -> logits); `claimnet.runtime.windows` says how long articles are cut into windows.
+"""
+
+
 def render_card(card: CardData, export_name: str = "path/to/export") -> str:
     source = resources.files("claimnet.export").joinpath("model_card_template.md")
     template = Template(source.read_text(encoding="utf-8"))
@@ -112,7 +151,7 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
     any_metrics = next(iter(card.metrics.values()), {})
     counts = ", ".join(f"{v} {k}" for k, v in card.train_counts.items())
     recipe = ", ".join(f"{k} {v}" for k, v in card.recipe.items())
-    return template.substitute(
+    values = dict(
         base_model=card.base_model,
         base_license=card.base_license,
         dataset=card.dataset,
@@ -155,7 +194,10 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
             if card.context_window
             else 'clf("The ministry said the bridge will reopen in May.")'
         ),
+        window=card.window,
     )
+    usage = ARTICLE_USAGE if card.kind == "article" else SENTENCE_USAGE
+    return template.substitute(values, other_usage=Template(usage).substitute(values))
 
 
 def write_card(card: CardData, export_dir: str | Path) -> Path:

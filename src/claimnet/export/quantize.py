@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -97,10 +98,13 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
     return len(added) // 2
 
 
-def quantize_int8(export_dir: str | Path) -> Path:
-    """Token-wise int8 of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``, written whole or not at all."""
+def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES) -> Path:
+    """Token-wise int8 of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``, written whole or not at all.
+
+    ``graphs`` names the files per precision (an article model's encoder: ``ARTICLE_FILES``).
+    """
     export_dir = Path(export_dir)
-    source, target = export_dir / ONNX_FILES["fp32"], export_dir / ONNX_FILES["int8"]
+    source, target = export_dir / graphs["fp32"], export_dir / graphs["int8"]
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         staged = Path(tmp) / target.name
         quantize_token_wise(source, staged)

@@ -19,6 +19,9 @@ from claimnet.runtime.encoding import TOKENIZER_FILE
 BACKENDS = ("auto", "onnx", "torch")
 PRECISIONS = ("auto", "fp32", "int8", "bf16")
 ONNX_FILES = {"fp32": "onnx/model.onnx", "int8": "onnx/model.int8.onnx"}
+# An article-level export (model.kind "article"): a sentence encoder per precision, and one contextualiser.
+ARTICLE_FILES = {"fp32": "onnx/encoder.onnx", "int8": "onnx/encoder.int8.onnx"}
+CONTEXTUALISER_FILE = "onnx/contextualiser.onnx"
 WEIGHTS_FILE = "model.safetensors"
 TORCH_FILES = ("config.json", WEIGHTS_FILE)
 DEFAULT_BATCH_SIZE = {"onnx": 16, "torch": 32}  # fastest on length-sorted test batches (2-core CPU)
@@ -84,7 +87,8 @@ class OnnxBackend:
 
     name = "onnx"
 
-    def __init__(self, export_dir: str | Path, precision: str, num_threads: int | None) -> None:
+    def __init__(self, export_dir: str | Path, precision: str, num_threads: int | None,
+                 graphs: Mapping[str, str] = ONNX_FILES) -> None:
         import onnxruntime as ort
 
         self.precision = precision
@@ -93,7 +97,7 @@ class OnnxBackend:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1 if self.per_sentence else (num_threads or 0)
         options.inter_op_num_threads = 1
-        path = Path(export_dir) / ONNX_FILES[precision]
+        path = Path(export_dir) / graphs[precision]
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
@@ -142,13 +146,18 @@ def _why_no_int8(manifest: Mapping[str, Any]) -> str:
     return "it was exported without one (export.int8=false or export.onnx=false)"
 
 
-def onnx_external_data(files: Mapping[str, Any], precision: str) -> list[str]:
+def onnx_graphs(manifest: Mapping[str, Any]) -> Mapping[str, str]:
+    """The ONNX model file per precision for this export's kind (the encoder, for an article model)."""
+    return ARTICLE_FILES if manifest["model"].get("kind") == "article" else ONNX_FILES
+
+
+def onnx_external_data(files: Mapping[str, Any], precision: str, graphs: Mapping[str, str] = ONNX_FILES) -> list[str]:
     """The external-data files of an ONNX graph (``onnx/model.onnx.data`` …), which onnxruntime reads with it.
 
     Graphs over 2 GB keep their weights beside them, named after the graph; they
     are checksummed and verified like the graph itself.
     """
-    prefix = ONNX_FILES[precision] + "."
+    prefix = graphs[precision] + "."
     return sorted(name for name in files if name.startswith(prefix))
 
 
@@ -159,10 +168,17 @@ def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) ->
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {list(PRECISIONS)}. Got {precision!r} instead.")
     files = manifest["files"]
-    onnx_available = [p for p, f in ONNX_FILES.items() if f in files]
+    graphs = onnx_graphs(manifest)
+    onnx_available = [p for p, f in graphs.items() if f in files]
     if precision == "int8" and "int8" not in onnx_available:
-        raise ModelLoadError(f"this export has no int8 model ({ONNX_FILES['int8']}): {_why_no_int8(manifest)}; "
+        raise ModelLoadError(f"this export has no int8 model ({graphs['int8']}): {_why_no_int8(manifest)}; "
                              "use precision 'auto' or 'fp32'")
+    article = graphs is ARTICLE_FILES
+    if article and backend == "torch":
+        raise ConfigError("an article-level export runs on the ONNX backend (its encoder and contextualiser "
+                          "graphs); use backend='onnx' or 'auto'.")
+    if article and backend == "auto":
+        backend = "onnx"
     if backend == "auto":
         if onnx_available and precision in ("auto", *onnx_available) and not gpu_present():
             backend = "onnx"
@@ -182,13 +198,40 @@ def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) ->
             raise ConfigError("precision 'bf16' needs the torch backend; use backend='torch'.")
         if precision not in onnx_available:
             raise ModelLoadError(
-                f"this export has no {ONNX_FILES[precision]} (ONNX {precision}); "
-                f"it has {[ONNX_FILES[p] for p in onnx_available] or 'no ONNX model'}"
+                f"this export has no {graphs[precision]} (ONNX {precision}); "
+                f"it has {[graphs[p] for p in onnx_available] or 'no ONNX model'}"
             )
-        return backend, precision, [ONNX_FILES[precision], *onnx_external_data(files, precision), TOKENIZER_FILE]
+        extra = [CONTEXTUALISER_FILE] if article else []
+        return backend, precision, [graphs[precision], *onnx_external_data(files, precision, graphs), *extra,
+                                    TOKENIZER_FILE]
     return backend, precision, [*TORCH_FILES, TOKENIZER_FILE]
 
 
-def load_backend(export_dir: str | Path, backend: str, precision: str, num_threads: int | None):
-    cls = OnnxBackend if backend == "onnx" else TorchBackend
-    return cls(export_dir, precision, num_threads)
+def load_backend(export_dir: str | Path, backend: str, precision: str, num_threads: int | None,
+                 graphs: Mapping[str, str] = ONNX_FILES):
+    if backend == "onnx":
+        return OnnxBackend(export_dir, precision, num_threads, graphs)
+    return TorchBackend(export_dir, precision, num_threads)
+
+
+class Contextualiser:
+    """An article model's contextualiser graph: one window of sentence vectors -> logits (tiny: one thread)."""
+
+    def __init__(self, export_dir: str | Path) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        path = Path(export_dir) / CONTEXTUALISER_FILE
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelLoadError(f"{path}: onnxruntime cannot load it ({exc})") from None
+        width = self.session.get_outputs()[0].shape[-1]
+        self.output_width = width if isinstance(width, int) else None
+
+    def __call__(self, vectors: np.ndarray, paragraph: np.ndarray) -> np.ndarray:
+        """Logits (sentences, labels) for one window: ``vectors`` (sentences, width), ``paragraph`` (sentences,)."""
+        feed = {"vectors": vectors[None].astype(np.float32), "paragraph": paragraph[None].astype(np.int64)}
+        return self.session.run(None, feed)[0][0].astype(np.float32)

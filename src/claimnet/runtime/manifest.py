@@ -25,7 +25,7 @@ MANIFEST_NAME = "claimnet.json"
 FORMAT_VERSION = 2
 READABLE_FORMAT_VERSIONS = (1, 2)
 # "sentence": a sequence classifier over (sentence, context of k neighbours) pairs.
-MODEL_KINDS = ("sentence",)
+MODEL_KINDS = ("sentence", "article")
 REQUIRED = ("labels", "model", "segmentation", "files")
 
 
@@ -141,6 +141,12 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
         value = model.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ModelLoadError(f"{path}: model.{key} must be an int in [{low}, {high}]. Got {value!r} instead.")
+    if kind == "article":  # the windows an article model reads (claimnet.runtime.windows)
+        window, stride = model.get("window"), model.get("stride")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (window, stride)) or not (
+                2 <= stride and 2 * stride <= window <= 4096):
+            raise ModelLoadError(f"{path}: an article model needs model.window and model.stride, ints with "
+                                 f"2 <= stride and 2 x stride <= window. Got window {window!r}, stride {stride!r}.")
     SegmentationSettings.from_manifest(manifest["segmentation"], str(path))  # refuse early what we cannot cut
     return manifest
 

@@ -17,10 +17,11 @@ import numpy as np
 
 from claimnet.errors import ModelLoadError
 from claimnet.labels import LabelSet
-from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, choose_backend, load_backend
+from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, Contextualiser, choose_backend, load_backend, onnx_graphs
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs, vocabulary_fingerprint
 from claimnet.runtime.manifest import MANIFEST_NAME, read_manifest, segmentation_settings, verify_files
 from claimnet.runtime.segmentation import SegmentationSettings, iter_sentences, segment
+from claimnet.runtime.windows import one_paragraph, paragraph_starts, windows
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _cross_check(export_dir: Path, manifest: dict[str, Any], encoder: SentenceEn
 
     where = export_dir / MANIFEST_NAME
     labels = list(manifest["labels"])
-    width = getattr(runner, "output_width", None)
+    width = getattr(runner, "output_width", None)  # an article model: its contextualiser's
     if width is not None and width != len(labels):
         raise ModelLoadError(f"{where}: labels lists {len(labels)} labels but the model outputs {width} scores")
     if "config.json" not in manifest["files"]:
@@ -113,7 +114,7 @@ class ClaimTagger:
     """A loaded export; safe to call from several threads."""
 
     def __init__(self, export_dir: Path, manifest: dict, backend, encoder: SentenceEncoder, batch_size: int,
-                 segmentation: SegmentationSettings) -> None:
+                 segmentation: SegmentationSettings, contextualiser: Contextualiser | None = None) -> None:
         self.export_dir = export_dir
         self.manifest = manifest
         self.label_set = LabelSet.from_names(manifest["labels"])
@@ -122,6 +123,8 @@ class ClaimTagger:
         self.backend = backend
         self.encoder = encoder
         self.batch_size = batch_size
+        self.kind: str = manifest["model"].get("kind", "sentence")
+        self.contextualiser = contextualiser  # an article model's: reads each article's sentence vectors
 
     @classmethod
     def load(
@@ -144,10 +147,11 @@ class ClaimTagger:
         pad_id = (manifest.get("tokenizer") or {}).get("pad_token_id")
         encoder = SentenceEncoder.from_dir(export_dir, manifest["model"]["max_length"], pad_id)
         _check_vocabulary(export_dir, manifest, encoder)
-        runner = load_backend(export_dir, backend, precision, num_threads)
-        _cross_check(export_dir, manifest, encoder, runner, files)
+        runner = load_backend(export_dir, backend, precision, num_threads, onnx_graphs(manifest))
+        contextualiser = Contextualiser(export_dir) if manifest["model"].get("kind") == "article" else None
+        _cross_check(export_dir, manifest, encoder, contextualiser or runner, files)
         return cls(export_dir, manifest, runner, encoder, batch_size or DEFAULT_BATCH_SIZE[backend],
-                   segmentation_settings(manifest))
+                   segmentation_settings(manifest), contextualiser)
 
     def __repr__(self) -> str:
         return (f"ClaimTagger(export={str(self.export_dir)!r}, backend={self.backend.name!r}, "
@@ -165,18 +169,59 @@ class ClaimTagger:
         """Sentence offsets of ``text``, cut with the settings the export records."""
         return segment(text, self.segmentation)
 
-    def predict_proba(self, pairs: Sequence[tuple[str, str | None]]) -> np.ndarray:
-        """Label probabilities for (target, context) pairs, batched by length."""
+    def sentence_outputs(self, pairs: Sequence[tuple[str, str | None]]) -> np.ndarray:
+        """What the model computes for each sentence on its own, batched by length.
+
+        A sentence model's label probabilities; an article model's sentence
+        vectors, which :meth:`label_articles` then reads in their articles. Either
+        way a row does not depend on the other rows, so the server can gather
+        sentences of many requests into one call.
+        """
         if not pairs:
-            return np.zeros((0, len(self.label_set)), dtype=np.float32)
+            width = len(self.label_set) if self.contextualiser is None else 0
+            return np.zeros((0, width), dtype=np.float32)
         encodings = self.encoder.encode(pairs)
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]["input_ids"]))
-        probs = np.zeros((len(encodings), len(self.label_set)), dtype=np.float32)
+        out: np.ndarray | None = None
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo : lo + self.batch_size]
-            batch = self.encoder.pad([encodings[i] for i in idx])
-            probs[idx] = softmax(self.backend(batch))
-        return probs
+            rows = self.backend(self.encoder.pad([encodings[i] for i in idx]))
+            if out is None:
+                out = np.zeros((len(encodings), rows.shape[-1]), dtype=np.float32)
+            out[idx] = rows if self.contextualiser is not None else softmax(rows)
+        return out
+
+    def label_articles(self, outputs: Sequence[np.ndarray], paragraphs: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        """Each article's label probabilities from its rows of :meth:`sentence_outputs`.
+
+        A sentence model's rows are the probabilities already; an article model
+        reads each article's sentence vectors in windows (:mod:`claimnet.runtime.windows`)
+        with the flags of the sentences that open a paragraph.
+        """
+        if self.contextualiser is None:
+            return list(outputs)
+        size, stride = int(self.manifest["model"]["window"]), int(self.manifest["model"]["stride"])
+        labelled = []
+        for vectors, flags in zip(outputs, paragraphs):
+            probs = np.zeros((len(vectors), len(self.label_set)), dtype=np.float32)
+            spans, owner = windows(len(vectors), size, stride)
+            flags = np.asarray(flags, dtype=np.int64)
+            for k, (start, end) in enumerate(spans):
+                window_probs = softmax(self.contextualiser(vectors[start:end], flags[start:end]))
+                mine = [i for i in range(start, end) if owner[i] == k]
+                probs[mine] = window_probs[[i - start for i in mine]]
+            labelled.append(probs)
+        return labelled
+
+    def predict_proba(self, pairs: Sequence[tuple[str, str | None]]) -> np.ndarray:
+        """Label probabilities for (target, context) pairs, batched by length.
+
+        An article model reads the sentences as one article, in the order given, one paragraph.
+        """
+        outputs = self.sentence_outputs(pairs)
+        if self.contextualiser is None:
+            return outputs
+        return self.label_articles([outputs], [one_paragraph(len(pairs))])[0]
 
     def article_pairs(self, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, str | None]]:
         """The model's (target, context) input for each sentence span of one article."""
@@ -187,8 +232,16 @@ class ClaimTagger:
         pairs: list[tuple[str, str | None]] = []
         for text, article_spans in zip(texts, spans):
             pairs.extend(self.article_pairs(text, article_spans))
-        probs = self.predict_proba(pairs)
-        return np.split(probs, np.cumsum([len(s) for s in spans])[:-1]) if spans else []
+        if not spans:
+            return []
+        outputs = np.split(self.sentence_outputs(pairs), np.cumsum([len(s) for s in spans])[:-1])
+        return self.label_articles(outputs, self.paragraphs(texts, spans))
+
+    def paragraphs(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[list[int]]:
+        """For an article model: which sentences open a paragraph (empty lists for a sentence model)."""
+        if self.contextualiser is None:
+            return [[] for _ in texts]
+        return [paragraph_starts(text, s) for text, s in zip(texts, spans)]
 
     def tagged(self, text: str, spans: Sequence[tuple[int, int]], probs: np.ndarray) -> list[TaggedSentence]:
         """One article's sentences with their labels, from its spans and their probabilities."""
@@ -217,13 +270,17 @@ class ClaimTagger:
         ``text`` is the article, or its text in parts (a file opened in text mode,
         a generator of chunks); offsets index the whole text. At most ``window``
         sentences (plus the model's context around them) are held at a time, so
-        memory does not grow with the article. Labels equal :meth:`tag`'s.
+        memory does not grow with the article. Labels equal :meth:`tag`'s. An article
+        model reads the whole article, so it holds the whole text.
         """
         if isinstance(text, (bytes, bytearray)) or not isinstance(text, (str, Iterable)):
             raise TypeError(f"tag_stream() takes the article's text as a str or an iterable of str parts, got "
                             f"{type(text).__name__}")
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
             raise ValueError(f"window must be an int >= 1. Got {window!r} instead.")
+        if self.contextualiser is not None:  # an article model reads the whole article: no bounded window
+            yield from self.tag(text if isinstance(text, str) else "".join(text))
+            return
         k = self.context_window
         held: list[tuple[int, int, str]] = []  # k sentences of context, then the ones not tagged yet
         first = 0  # held[first] is the first sentence not tagged yet

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from claimnet import __version__
 from claimnet.runtime.manifest import read_manifest
 from claimnet.runtime.tagger import ClaimTagger, model_text
+from claimnet.runtime.windows import one_paragraph
 from claimnet.serving import labelstudio
 from claimnet.serving.batching import DynamicBatcher, QueueFull
 from claimnet.serving.schemas import (
@@ -141,7 +142,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
     async def lifespan(app: FastAPI):
         tagger = await run_in_threadpool(ClaimTagger.load, settings.model, settings.backend, settings.precision,
                                          settings.max_batch, settings.threads)
-        batcher = DynamicBatcher(tagger.predict_proba, settings.max_batch, settings.max_wait_ms, settings.max_queue,
+        # Rows that do not depend on each other (a sentence model's probabilities, an article model's sentence
+        # vectors): sentences of many requests share a model call; an article model then reads each article.
+        batcher = DynamicBatcher(tagger.sentence_outputs, settings.max_batch, settings.max_wait_ms, settings.max_queue,
                                  enabled=settings.batching, on_batch=metrics.batch)
         batcher.start()
         metrics.queue.set_function(lambda: batcher.queued)
@@ -204,9 +207,10 @@ def create_app(settings: ServeSettings) -> FastAPI:
                 raise HTTPException(413, f"the request holds {total} sentences; the server takes at most "
                                          f"{settings.max_sentences} per request (--max-sentences)")
             pairs = [p for text, s in zip(texts, spans) for p in model.article_pairs(text, s)]
-            probs = await predict(pairs, token)
+            outputs = await predict(pairs, token)
         bounds = np.cumsum([len(s) for s in spans])[:-1]
-        return [model.tagged(text, s, p) for text, s, p in zip(texts, spans, np.split(probs, bounds))]
+        probs = model.label_articles(np.split(outputs, bounds), model.paragraphs(texts, spans))
+        return [model.tagged(text, s, p) for text, s, p in zip(texts, spans, probs)]
 
     @app.post("/v1/tag", response_model=list[TaggedArticle], responses=errors,
               summary="Tag one article or several: the objects of `claimnet tag --format json`")
@@ -227,7 +231,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
         if len(pairs) > settings.max_sentences:
             raise HTTPException(413, f"{len(pairs)} sentences; the server takes at most "
                                      f"{settings.max_sentences} per request (--max-sentences)")
-        probs = await predict([(model_text(s), None if c is None else model_text(c)) for s, c in pairs])
+        outputs = await predict([(model_text(s), None if c is None else model_text(c)) for s, c in pairs])
+        probs = model.label_articles([outputs], [one_paragraph(len(pairs))])[0]  # an article model: one article
         labels = model.labels
         return [{"text": s, "label": labels[int(p.argmax())], "score": float(p.max()),
                  "scores": {name: float(x) for name, x in zip(labels, p)}} for (s, _), p in zip(pairs, probs)]

@@ -53,6 +53,16 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     if get(cfg, "trainer.eval_strategy") == "steps":
         check_number(cfg, "trainer.eval_steps", 1, integer=True)
     validate_export_config(cfg)
+    if "kind" in get(cfg, "model"):
+        check_choice(cfg, "model.kind", ["sentence", "article"])
+    if get(cfg, "model").get("kind") == "article":
+        check_number(cfg, "model.article.stride", 2, integer=True)
+        check_number(cfg, "model.article.window", 2 * get(cfg, "model.article.stride"), 4096, integer=True)
+        check_number(cfg, "model.article.articles_per_batch", 1, integer=True)
+        check_number(cfg, "model.article.head_learning_rate", 0, 1, low_open=True)
+        if get(cfg, "model.context_window") or not get(cfg, "export.onnx"):
+            raise ConfigError("model=article takes its context from the contextualiser and runs on ONNX: "
+                              "it needs model.context_window=0 and export.onnx=true.")
     check_class_weights(plain(get(cfg, "trainer.class_weights")), labels)
     check_optimized_metric(cfg.get("optimized_metric"), labels)
     check_trainer_keys(get(cfg, "trainer"))

@@ -25,15 +25,18 @@ from claimnet.errors import ClaimnetError
 from claimnet.labels import LabelSet
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs
 from claimnet.runtime.files import sha256_file
+from claimnet.runtime.windows import paragraph_starts, windows
 
 FEATURES_VERSION = 1  # bump when the rows' layout or encoding changes: old caches are then not reused
 WRITER_BATCH = 10_000  # rows datasets holds before writing them to the Arrow file
+IGNORED = -100  # a label the loss and the metrics skip (torch's ignore_index)
 
 
 def cache_key(path: str | Path, encoder: SentenceEncoder, window: int, labels: LabelSet,
-              limit: int | None) -> str:
+              limit: int | None, article_windows: tuple[int, int] | None = None) -> str:
     """A hash of the input file's bytes and every setting that changes the encoded rows."""
     settings = {"version": FEATURES_VERSION, "file": sha256_file(path), "labels": list(labels),
+                "article_windows": list(article_windows) if article_windows else None,
                 "window": window, "limit": limit, "max_length": encoder.max_length, "pad_id": encoder.pad_id,
                 "tokenizer": hashlib.sha256(encoder.tokenizer.to_str().encode()).hexdigest()}
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
@@ -49,13 +52,31 @@ def _rows(path: str, labels: LabelSet, encoder: SentenceEncoder, window: int, li
                    "length": len(enc["input_ids"]), "article": index}
 
 
+def _windows(path: str, labels: LabelSet, encoder: SentenceEncoder, size: int, stride: int, limit: int | None,
+             max_errors: int) -> Iterator[dict[str, Any]]:
+    """Rows for the article model: one per window, each sentence labelled only in the window that owns it."""
+    for index, article in enumerate(iter_articles(path, labels.names, max_errors, limit)):
+        encoded = [enc["input_ids"] for enc in encoder.encode([(t, None) for t in article.sentence_texts()])]
+        ids = labels.encode(article.labels())
+        paragraphs = paragraph_starts(article.text, article.spans())
+        spans, owner = windows(len(encoded), size, stride)
+        for k, (start, end) in enumerate(spans):
+            yield {"input_ids": encoded[start:end], "paragraph_start": paragraphs[start:end],
+                   "labels": [ids[i] if owner[i] == k else IGNORED for i in range(start, end)],
+                   "length": sum(len(e) for e in encoded[start:end]), "article": index}
+
+
 def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, window: int, *,
-                  cache_dir: str | Path, limit: int | None = None, max_errors: int = 20):
+                  cache_dir: str | Path, limit: int | None = None, max_errors: int = 20,
+                  article_windows: tuple[int, int] | None = None):
     """The split's sentences as a memory-mapped ``datasets.Dataset`` (built once, then read from the cache).
 
     Columns: ``input_ids``, ``token_type_ids``, ``attention_mask``, ``labels``,
     ``length`` (for length-grouped batches) and ``article`` (the article's index).
-    A file with bad lines raises :class:`~claimnet.errors.DataError` and leaves no cache.
+    With ``article_windows=(size, stride)`` (the article model) a row is a window
+    of sentences instead, its columns lists per sentence, ``labels`` -100 where
+    another window labels the sentence. A file with bad lines raises
+    :class:`~claimnet.errors.DataError` and leaves no cache.
     """
     import datasets
     from datasets import Dataset, Features, List, Value
@@ -64,15 +85,20 @@ def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, 
     features = Features({"input_ids": List(Value("int32")), "token_type_ids": List(Value("int8")),
                          "attention_mask": List(Value("int8")), "labels": Value("int64"),
                          "length": Value("int32"), "article": Value("int32")})
-    key = cache_key(path, encoder, window, labels, limit)
+    key = cache_key(path, encoder, window, labels, limit, article_windows)
+    generator, kwargs = _rows, {"window": window}
+    if article_windows:
+        features = Features({"input_ids": List(List(Value("int32"))), "paragraph_start": List(Value("int8")),
+                             "labels": List(Value("int64")), "length": Value("int32"), "article": Value("int32")})
+        generator, kwargs = _windows, {"size": article_windows[0], "stride": article_windows[1]}
     quiet = datasets.is_progress_bar_enabled()
     if quiet:  # a bar per split in every run's log says nothing the data summary does not
         datasets.disable_progress_bars()
     try:
         return Dataset.from_generator(
-            _rows, features=features, cache_dir=str(cache_dir), fingerprint=key, writer_batch_size=WRITER_BATCH,
-            gen_kwargs={"path": str(path), "labels": labels, "encoder": encoder, "window": window, "limit": limit,
-                        "max_errors": max_errors},
+            generator, features=features, cache_dir=str(cache_dir), fingerprint=key, writer_batch_size=WRITER_BATCH,
+            gen_kwargs={"path": str(path), "labels": labels, "encoder": encoder, "limit": limit,
+                        "max_errors": max_errors, **kwargs},
         )
     except DatasetGenerationError as exc:
         cause = exc.__cause__ or exc.__context__
@@ -86,8 +112,14 @@ def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, 
 
 def split_counts(dataset, labels: LabelSet) -> SplitCounts:
     """Articles, sentences and label counts of an encoded split, read from its Arrow columns."""
+    import pyarrow.compute as pc
+
     table = dataset.data  # the Arrow table itself: whole columns, not rows one at a time
-    ids = table.column("labels").to_numpy()
+    column = table.column("labels")
+    if hasattr(column.type, "value_type"):  # article windows: a list per row, -100 where another window labels
+        column = pc.list_flatten(column)
+    ids = column.to_numpy()
+    ids = ids[ids != IGNORED]
     counts = np.bincount(ids, minlength=len(labels))
     articles = int(table.column("article").to_numpy().max()) + 1 if len(ids) else 0
     return SplitCounts(articles, int(len(ids)), {name: int(counts[i]) for i, name in enumerate(labels)})

@@ -28,8 +28,10 @@ def selection_metrics(eval_pred, names: Sequence[str] = ()) -> dict[str, float]:
     logits, labels = eval_pred
     logits = logits[0] if isinstance(logits, tuple) else logits
     logits = np.asarray(logits)
-    preds = logits.argmax(-1)
     labels = np.asarray(labels)
+    keep = labels != -100  # the article model's sentences labelled by another window
+    logits, labels = logits[keep], labels[keep]
+    preds = logits.argmax(-1)
     k = logits.shape[-1]
     out = {"macro_f1": macro_f1(labels, preds, k), "accuracy": float((preds == labels).mean())}
     out.update({f"f1_{name}": f1 for name, f1 in zip(names, per_label_f1(labels, preds, k))})
@@ -95,6 +97,8 @@ def build_trainer(
     label_weights: list[float] | None,
     tensorboard_dir: str | Path | None,
     callbacks: Sequence[Any] = (),
+    data_collator=None,
+    optimizer=None,
 ):
     """Assemble the Trainer for one run: ``args`` from :func:`training_arguments`, the rest of ``trainer``."""
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
@@ -115,7 +119,8 @@ def build_trainer(
         args=args,
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=data_collator or DataCollatorWithPadding(tokenizer),
+        optimizers=(optimizer, None),  # None: the Trainer's own AdamW; the schedule is always the Trainer's
         compute_metrics=functools.partial(selection_metrics, names=names),
         callbacks=all_callbacks,
         label_weights=label_weights,
