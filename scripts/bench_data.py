@@ -25,18 +25,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "data" / "claimnet-wikinews" / "train.jsonl"
 
-# Peak anonymous and file-backed resident memory, sampled: the memory-mapped Arrow file's pages count
-# in RSS as file-backed (page cache the kernel can drop); what grows with a corpus held in memory is anonymous.
+# Peak memory measured inside the measured process: VmHWM (its peak RSS since exec; the rusage a parent
+# gets from wait4 also counts the moment between fork and exec, when the child still maps the parent's
+# memory), plus sampled peaks of anonymous and file-backed RSS: the memory-mapped Arrow file's pages are
+# file-backed (page cache the kernel can drop); memory that grew with a corpus held in memory would be anonymous.
 SAMPLER = """
 import threading, time
-PEAK = {"RssAnon": 0, "RssFile": 0}
+PEAK = {"RssAnon": 0, "RssFile": 0, "VmHWM": 0}
 def _sample():
     while True:
         for line in open("/proc/self/status"):
             key = line.split(":")[0]
             if key in PEAK:
                 PEAK[key] = max(PEAK[key], int(line.split()[1]) // 1024)
-        time.sleep(0.05)
+        time.sleep(0.02)
 threading.Thread(target=_sample, daemon=True).start()
 """
 
@@ -57,12 +59,15 @@ ready = time.perf_counter()
 try:
     ds = encoded_split(path, labels, encoder, 0, cache_dir=cache)
 except DataError as exc:
-    print(json.dumps({"error": str(exc), "seconds": round(time.perf_counter() - ready, 1)}))
+    time.sleep(0.1)
+    print(json.dumps({"error": str(exc), "seconds": round(time.perf_counter() - ready, 1),
+                      "peak_rss_mb": PEAK["VmHWM"]}))
     raise SystemExit(0)
 counts = split_counts(ds, labels)
 files = [Path(f["filename"]) for f in ds.cache_files]
 time.sleep(0.1)
-print(json.dumps({"seconds": round(time.perf_counter() - ready, 1), "rows": len(ds), "articles": counts.articles,
+print(json.dumps({"peak_rss_mb": PEAK["VmHWM"], "seconds": round(time.perf_counter() - ready, 1), "rows": len(ds),
+                  "articles": counts.articles,
                   "cache_files": [(str(f), f.stat().st_mtime_ns) for f in files],
                   "peak_anon_mb": PEAK["RssAnon"], "peak_file_mb": PEAK["RssFile"]}))
 """
@@ -86,7 +91,8 @@ cfg = compose_job("train", [f"data.train_path={sys.argv[1]}", f"paths.output_dir
 try:
     train(cfg, callbacks=[StopAtFirstStep()])
 except FirstStep:
-    print(f"FIRST_STEP {time.perf_counter() - start:.1f} {PEAK['RssAnon']} {PEAK['RssFile']}")
+    time.sleep(0.1)
+    print(f"FIRST_STEP {time.perf_counter() - start:.1f} {PEAK['RssAnon']} {PEAK['RssFile']} {PEAK['VmHWM']}")
 """
 
 
@@ -109,18 +115,13 @@ def make_corpus(path: Path, sentences: int, seed: int = 0, bad_lines: int = 0) -
     return {"articles": len(lines), "sentences": total, "bytes": path.stat().st_size, "bad_lines": broken}
 
 
-def run_measured(cmd: list[str]) -> tuple[str, float, float]:
-    """Run ``cmd``; its stdout, wall seconds and peak RSS in MB."""
+def run_measured(cmd: list[str]) -> tuple[str, float]:
+    """Run ``cmd``; its stdout and wall seconds (the process reports its own memory)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "TOKENIZERS_PARALLELISM": "true"})
-    out = proc.stdout.read().decode()
-    err = proc.stderr.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"{' '.join(cmd[:4])} failed: {err[-3000:]}")
-    return out, wall, usage.ru_maxrss / 1024
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "true"})
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed: {proc.stderr[-3000:]}")
+    return proc.stdout, time.perf_counter() - start
 
 
 def main() -> None:
@@ -137,10 +138,10 @@ def main() -> None:
             cache = tmp / f"cache-{size}"
             files = {}
             for phase in ("cold", "warm"):
-                out, wall, rss = run_measured([sys.executable, "-c", PIPELINE, str(corpus), str(cache)])
+                out, wall = run_measured([sys.executable, "-c", PIPELINE, str(corpus), str(cache)])
                 figures = json.loads(out.strip().splitlines()[-1])
                 row[phase] = {"pipeline_s": figures["seconds"], "process_wall_s": round(wall, 1),
-                              "peak_rss_mb": round(rss, 1), "peak_anon_mb": figures["peak_anon_mb"],
+                              "peak_rss_mb": figures["peak_rss_mb"], "peak_anon_mb": figures["peak_anon_mb"],
                               "peak_file_backed_mb": figures["peak_file_mb"], "rows": figures["rows"]}
                 files[phase] = figures["cache_files"]
             # the warm run read the very Arrow files the cold run wrote (same paths, not rewritten)
@@ -152,17 +153,18 @@ def main() -> None:
         out_dir, cache = tmp / "outputs", tmp / "cache-train"
         first = {}
         for phase in ("cold", "warm"):
-            out, wall, rss = run_measured([sys.executable, "-c", FIRST_STEP, str(corpus), str(out_dir), str(cache)])
+            out, wall = run_measured([sys.executable, "-c", FIRST_STEP, str(corpus), str(out_dir), str(cache)])
             line = [x for x in out.splitlines() if x.startswith("FIRST_STEP")][-1]
-            _, seconds, anon, file_backed = line.split()
-            first[phase] = {"seconds_to_first_step": float(seconds), "peak_rss_mb": round(rss, 1),
+            _, seconds, anon, file_backed, peak = line.split()
+            first[phase] = {"seconds_to_first_step": float(seconds), "peak_rss_mb": int(peak),
                             "peak_anon_mb": int(anon), "peak_file_backed_mb": int(file_backed)}
         results["first_training_step"] = {"sentences": largest, **first}
         print(json.dumps(results["first_training_step"]), flush=True)
         bad = tmp / "train-bad.jsonl"
         info = make_corpus(bad, largest, seed=1, bad_lines=3)
-        out, wall, rss = run_measured([sys.executable, "-c", PIPELINE, str(bad), str(tmp / "cache-bad")])
-        error = json.loads(out.strip().splitlines()[-1])["error"]
+        out, wall = run_measured([sys.executable, "-c", PIPELINE, str(bad), str(tmp / "cache-bad")])
+        reported = json.loads(out.strip().splitlines()[-1])
+        error, rss = reported["error"], reported["peak_rss_mb"]
         named = [f"{bad}:{n}" for n in info["bad_lines"]]
         results["validation"] = {"sentences": info["sentences"], "bad_lines": info["bad_lines"],
                                  "all_named": all(n in error for n in named), "seconds": round(wall, 1),
