@@ -115,3 +115,19 @@ def test_one_macro_f1_for_reports_checkpoints_the_int8_check_and_the_benchmark(t
     fp32 = ClaimTagger.load(export, backend="onnx", precision="fp32")
     reported = compute_metrics(gold_ids(dev, fp32.label_set), predict_articles(fp32, dev), LABELS, resamples=0)
     assert figures["macro_f1_fp32"] == pytest.approx(reported["macro_f1"], abs=1e-12)
+
+
+def test_temperature_scaling_recovers_the_temperature_that_made_the_labels():
+    from claimnet.evaluation.calibration import calibration_figures, fit_temperature, rescaled
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(4000, 4))
+    true_temperature = 2.5  # the labels follow softmax(logits / 2.5): softmax(logits) is overconfident
+    calibrated = rescaled(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), true_temperature)
+    gold = np.array([rng.choice(4, p=p) for p in calibrated])
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    fitted = fit_temperature([probs], [gold])
+    assert abs(fitted - true_temperature) < 0.25
+    figures = calibration_figures([probs], [gold], fitted)
+    assert figures["ece_after"] < figures["ece_before"] / 2 and figures["nll_after"] < figures["nll_before"]
+    assert (rescaled(probs, fitted).argmax(1) == probs.argmax(1)).all(), "labels never change"

@@ -191,3 +191,28 @@ def test_a_failed_job_leaves_no_folder_behind(tmp_path, export_dir):
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert not out.exists() or not any(out.rglob("*"))  # nothing under outputs/, with output_dir= given
     assert (report / "metrics.json").is_file() and not (report / ".hydra").exists()
+
+
+def test_scores_are_temperature_scaled_on_dev_and_labels_stay_the_same(export_dir, trained_run):
+    manifest = json.loads((export_dir / "claimnet.json").read_text())
+    calibration = manifest["calibration"]
+    assert calibration["fitted_on"] == "dev" and calibration["temperature"] > 0
+    assert set(calibration["test"]) >= {"ece_before", "ece_after", "temperature"}
+    metrics = json.loads((trained_run / "eval" / "test" / "metrics.json").read_text())
+    assert metrics["calibration"]["ece_after"] == metrics["ece"]
+    assert "before temperature scaling" in (trained_run / "eval" / "test" / "report.md").read_text()
+    assert "temperature-scaled" in (export_dir / "README.md").read_text()
+    biases = calibration["decision_biases"]
+    assert set(biases) >= {"held_out_gain", "applied"} and ("biases" in biases) == biases["applied"]
+    tagger = ClaimTagger.load(export_dir)
+    text = json.loads((DATA_DIR / "test.jsonl").read_text().splitlines()[0])["text"]
+    served = tagger.tag(text)
+    bias = tagger.biases.copy()
+    tagger.biases[:] = 0
+    scaled = tagger.tag(text)
+    tagger.temperature = 1.0
+    raw = tagger.tag(text)
+    assert [s.label for s in scaled] == [s.label for s in raw], "temperature scaling never changes a label"
+    expected = np.array([list(s.scores.values()) for s in raw]) ** (1 / calibration["temperature"]) * np.exp(bias)
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose([list(s.scores.values()) for s in served], expected, atol=1e-5)

@@ -149,8 +149,11 @@ def headline_md(metrics: Mapping[str, Any]) -> str:
     iv = metrics.get("intervals", {})
     return (
         f"**macro-F1 {_f(metrics['macro_f1'])}**{_ci(iv.get('macro_f1'))} · micro-F1 {_f(metrics['micro_f1'])} · "
-        f"accuracy {_f(metrics['accuracy'])} · Cohen's kappa {_f(metrics['kappa'])} · ECE {_f(metrics['ece'])} · "
-        f"{plural(metrics['sentences'], 'sentence')} in {plural(metrics['articles'], 'article')}"
+        f"accuracy {_f(metrics['accuracy'])} · Cohen's kappa {_f(metrics['kappa'])} · ECE {_f(metrics['ece'])}"
+        + (f" ({_f(metrics['calibration']['ece_before'])} before temperature scaling, "
+           f"T = {metrics['calibration']['temperature']:.2f})" if metrics.get("calibration") else "")
+        + " · "
+        + f"{plural(metrics['sentences'], 'sentence')} in {plural(metrics['articles'], 'article')}"
         + (f" · intervals: 95% bootstrap over articles, {iv['resamples']} resamples" if iv else "")
         + (f" · {interval_caveat(metrics)}" if interval_caveat(metrics) else "")
     )

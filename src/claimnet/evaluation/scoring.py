@@ -71,6 +71,13 @@ def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: Mappin
     """
     labels = tagger.label_set
     metrics, probs = evaluate_tagger(tagger, articles, output_dir, resamples=ev["bootstrap_resamples"], seed=seed)
+    temperature = getattr(tagger, "temperature", 1.0)
+    if temperature != 1.0:  # the scores are temperature-scaled: what they were before, from the same run
+        from claimnet.evaluation.calibration import calibration_figures, rescaled
+
+        raw = [rescaled(p, 1.0 / temperature) for p in probs]
+        metrics["calibration"] = {"temperature": temperature,
+                                  **calibration_figures(raw, gold_ids(articles, labels), temperature)}
     baseline_metrics = {}
     if baselines is not None:
         gold = gold_ids(articles, labels)

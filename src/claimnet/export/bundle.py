@@ -46,7 +46,7 @@ def portable(training: Mapping[str, Any], run_dir: Path) -> dict[str, Any]:
 
 def card_data(cfg: Mapping[str, Any], labels: LabelSet, train_counts: Mapping[str, int],
               training: Mapping[str, Any], metrics: Mapping[str, dict], export_dir: Path,
-              int8: dict[str, Any] | None) -> CardData:
+              int8: dict[str, Any] | None, calibration: dict[str, Any] | None = None) -> CardData:
     """The model card's facts, from the run's config, data, training and evaluation."""
     trainer = cfg["trainer"]
     return CardData(
@@ -72,9 +72,28 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, train_counts: Mapping[st
         int8=int8,
         data_source=cfg["data"].get("source"),
         data_about=cfg["data"].get("about"),
+        calibration=calibration,
         kind=cfg["model"].get("kind", "sentence"),
         window=(cfg["model"].get("article") or {}).get("window"),
     )
+
+
+def fit_calibration(tagger: ClaimTagger, dev: list[Article], biases: bool) -> dict[str, Any]:
+    """The temperature that minimises dev NLL for this export (as the runtime will load it), and decision
+    biases on top when they pay on held-out dev articles (``export.decision_biases``)."""
+    from claimnet.evaluation.calibration import biases_if_they_pay, fit_temperature, rescaled
+    from claimnet.evaluation.scoring import gold_ids, predict_articles
+
+    probs, gold = predict_articles(tagger, dev), gold_ids(dev, tagger.label_set)
+    temperature = fit_temperature(probs, gold)
+    log.info("Temperature scaling: T = %.3f (fitted on dev NLL)", temperature)
+    out: dict[str, Any] = {"method": "temperature scaling", "temperature": temperature, "fitted_on": "dev"}
+    if biases:
+        record = biases_if_they_pay([rescaled(p, temperature) for p in probs], gold, tagger.labels)
+        log.info("Decision biases: held-out dev macro-F1 gain %+.4f, %s", record["held_out_gain"],
+                 f"kept {record['biases']}" if record["applied"] else "not kept")
+        out["decision_biases"] = record
+    return out
 
 
 def recover_export(run_dir: Path) -> None:
@@ -134,7 +153,12 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
                                         export_cfg["int8_max_f1_drop"])
     write_manifest(tmp, fields)
     ev = cfg["evaluation"]
-    tagger = ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"], batch_size=ev["batch_size"])
+    load = lambda: ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"],  # noqa: E731
+                                    batch_size=ev["batch_size"])
+    if export_cfg.get("temperature_scaling", True):
+        fields["calibration"] = fit_calibration(load(), splits["dev"], export_cfg.get("decision_biases", False))
+        write_manifest(tmp, fields)
+    tagger = load()
     metrics = {}
     for split in ("dev", "test"):
         metrics[split] = evaluate_split(
@@ -142,7 +166,10 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
             title=f"claimnet: {cfg['model']['name']} on {cfg['data']['name']} {split}",
             baselines=baselines, previous=previous.get(split) if previous else None,
         )
-    write_card(card_data(cfg, labels, train_counts, training, metrics, tmp, fields.get("int8")), tmp)
+        if "calibration" in fields:
+            fields["calibration"][split] = metrics[split]["calibration"]
+    write_card(card_data(cfg, labels, train_counts, training, metrics, tmp, fields.get("int8"),
+                         fields.get("calibration")), tmp)
     fields["metrics"] = {split: {k: m[k] for k in METRIC_KEYS if k in m} | {"backend": tagger.backend_name}
                          for split, m in metrics.items()}
     write_manifest(tmp, fields)

@@ -39,6 +39,7 @@ class CardData:
     int8: dict[str, Any] | None = None
     data_source: str | None = None  # who made the texts and labels, for the licence section
     data_about: str | None = None   # what the data is like, for the limits section
+    calibration: dict[str, Any] | None = None  # the manifest's temperature scaling and its ECE figures
     kind: str = "sentence"          # the manifest's model.kind: how the card says to load the model
     window: int | None = None       # an article model's window (sentences)
 
@@ -144,6 +145,16 @@ their paragraph flags -> logits); `claimnet.runtime.windows` says how long artic
 """
 
 
+def calibration_note(calibration: dict[str, Any] | None) -> str:
+    """One paragraph on the scores' temperature scaling, with ECE before and after."""
+    if not calibration:
+        return "Scores are the model's softmax, not calibrated."
+    figures = "; ".join(f"{split} ECE {calibration[split]['ece_before']:.3f} -> {calibration[split]['ece_after']:.3f}"
+                        for split in ("dev", "test") if split in calibration)
+    return (f"Scores are temperature-scaled (T = {calibration['temperature']:.3f}, fitted on dev NLL; every "
+            f"claimnet runtime path applies it, labels are unchanged): {figures}.")
+
+
 def render_card(card: CardData, export_name: str = "path/to/export") -> str:
     source = resources.files("claimnet.export").joinpath("model_card_template.md")
     template = Template(source.read_text(encoding="utf-8"))
@@ -180,6 +191,7 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
         export_name=export_name,
         formats_table=formats_table(card.file_sizes),
         int8_note=int8_note(card.int8),
+        calibration_note=calibration_note(card.calibration),
         onnx_file=ONNX_FILES["int8"] if ONNX_FILES["int8"] in card.file_sizes else ONNX_FILES["fp32"],
         labels_literal=repr(list(card.labels)),
         pipeline_note=(

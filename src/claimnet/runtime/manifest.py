@@ -147,6 +147,15 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
                 2 <= stride and 2 * stride <= window <= 4096):
             raise ModelLoadError(f"{path}: an article model needs model.window and model.stride, ints with "
                                  f"2 <= stride and 2 x stride <= window. Got window {window!r}, stride {stride!r}.")
+    temperature = (manifest.get("calibration") or {}).get("temperature", 1.0)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 < temperature < 1000:
+        raise ModelLoadError(f"{path}: calibration.temperature must be a number in (0, 1000). Got {temperature!r} "
+                             "instead.")
+    biases = ((manifest.get("calibration") or {}).get("decision_biases") or {}).get("biases")
+    if biases is not None and (not isinstance(biases, dict) or set(biases) != set(manifest["labels"]) or not all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) and abs(b) < 100 for b in biases.values())):
+        raise ModelLoadError(f"{path}: calibration.decision_biases.biases must map each label to a number. "
+                             f"Got {biases!r} instead.")
     SegmentationSettings.from_manifest(manifest["segmentation"], str(path))  # refuse early what we cannot cut
     return manifest
 

@@ -125,6 +125,11 @@ class ClaimTagger:
         self.batch_size = batch_size
         self.kind: str = manifest["model"].get("kind", "sentence")
         self.contextualiser = contextualiser  # an article model's: reads each article's sentence vectors
+        # Fitted on dev at export, applied on every path: logits / T (+ decision biases, where they paid).
+        calibration = manifest.get("calibration") or {}
+        self.temperature = float(calibration.get("temperature", 1.0))
+        chosen = (calibration.get("decision_biases") or {}).get("biases") or {}
+        self.biases = np.array([float(chosen.get(name, 0.0)) for name in self.label_set.names], dtype=np.float32)
 
     @classmethod
     def load(
@@ -188,8 +193,11 @@ class ClaimTagger:
             rows = self.backend(self.encoder.pad([encodings[i] for i in idx]))
             if out is None:
                 out = np.zeros((len(encodings), rows.shape[-1]), dtype=np.float32)
-            out[idx] = rows if self.contextualiser is not None else softmax(rows)
+            out[idx] = rows if self.contextualiser is not None else self._probabilities(rows)
         return out
+
+    def _probabilities(self, logits: np.ndarray) -> np.ndarray:
+        return softmax(logits / self.temperature + self.biases)
 
     def label_articles(self, outputs: Sequence[np.ndarray], paragraphs: Sequence[Sequence[int]]) -> list[np.ndarray]:
         """Each article's label probabilities from its rows of :meth:`sentence_outputs`.
@@ -207,7 +215,7 @@ class ClaimTagger:
             spans, owner = windows(len(vectors), size, stride)
             flags = np.asarray(flags, dtype=np.int64)
             for k, (start, end) in enumerate(spans):
-                window_probs = softmax(self.contextualiser(vectors[start:end], flags[start:end]))
+                window_probs = self._probabilities(self.contextualiser(vectors[start:end], flags[start:end]))
                 mine = [i for i in range(start, end) if owner[i] == k]
                 probs[mine] = window_probs[[i - start for i in mine]]
             labelled.append(probs)
