@@ -119,9 +119,26 @@ class ArticleModel(nn.Module):
         self.window = window
         self.config = encoder.config  # what the Trainer and its callbacks ask a model for
 
+    def encode(self, input_ids, attention_mask, token_type_ids=None, chunk: int = 32):
+        """Sentence vectors, the batch's sentences encoded in length-sorted chunks, each padded to its own longest.
+
+        A batch of whole articles mixes 5-token datelines with 100-token quotes; padded
+        together they cost 2-3x the attention the sentence model spends on the same sentences.
+        """
+        lengths = attention_mask.sum(1)
+        order = torch.argsort(lengths)
+        parts = []
+        for lo in range(0, len(order), chunk):
+            idx = order[lo : lo + chunk]
+            width = int(lengths[idx].max().item())
+            types = None if token_type_ids is None else token_type_ids[idx, :width]
+            parts.append(self.sentences(input_ids[idx, :width], attention_mask[idx, :width], types))
+        vectors = torch.cat(parts)
+        return vectors[torch.argsort(order)]
+
     def forward(self, input_ids, attention_mask, sentence_window, sentence_position, paragraph_start,
                 token_type_ids=None, labels=None):
-        vectors = self.sentences(input_ids, attention_mask, token_type_ids)
+        vectors = self.encode(input_ids, attention_mask, token_type_ids)
         windows = int(sentence_window.max().item()) + 1 if len(sentence_window) else 0
         length = int(sentence_position.max().item()) + 1 if len(sentence_position) else 0
         grid = vectors.new_zeros(windows, length, vectors.shape[-1])
