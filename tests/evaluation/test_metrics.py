@@ -131,3 +131,24 @@ def test_temperature_scaling_recovers_the_temperature_that_made_the_labels():
     figures = calibration_figures([probs], [gold], fitted)
     assert figures["ece_after"] < figures["ece_before"] / 2 and figures["nll_after"] < figures["nll_before"]
     assert (rescaled(probs, fitted).argmax(1) == probs.argmax(1)).all(), "labels never change"
+
+
+def test_decision_biases_are_kept_only_when_they_pay_on_held_out_articles():
+    from claimnet.evaluation.calibration import biases_if_they_pay
+
+    rng = np.random.default_rng(1)
+    labels = ["a", "b", "c"]
+    gold = [rng.integers(0, 3, size=20) for _ in range(40)]
+    # a model that under-predicts label 2 by a constant margin: a bias on it pays on any half of the articles
+    skewed = []
+    for g in gold:
+        logits = rng.normal(0, 1, size=(len(g), 3))
+        logits[np.arange(len(g)), g] += 2.0
+        logits[:, 2] -= 2.5
+        skewed.append(np.exp(logits) / np.exp(logits).sum(1, keepdims=True))
+    kept = biases_if_they_pay(skewed, gold, labels)
+    assert kept["applied"] and kept["held_out_gain"] > 0.05 and kept["biases"]["c"] > kept["biases"]["a"]
+    # pure noise: whatever biases fit one half, they do not help the other
+    noise = [np.full((len(g), 3), 1 / 3) + rng.normal(0, 0.01, size=(len(g), 3)).clip(-0.3, 0.3) for g in gold]
+    dropped = biases_if_they_pay(noise, gold, labels, min_gain=0.02)
+    assert not dropped["applied"] and "biases" not in dropped
