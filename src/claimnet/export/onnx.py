@@ -18,8 +18,16 @@ FP32_FILE = ONNX_FILES["fp32"]
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _logits_only(model):
-    """Wrap a sequence classifier so the graph has three named inputs and one ``logits`` output."""
+def model_inputs(model) -> tuple[str, ...]:
+    """The graph's inputs: ``token_type_ids`` only for a model that takes them (MPNet, RoBERTa-style models may not)."""
+    import inspect
+
+    takes = inspect.signature(model.forward).parameters
+    return tuple(name for name in INPUT_NAMES if name in takes)
+
+
+def _logits_only(model, names: tuple[str, ...]):
+    """Wrap a sequence classifier so the graph has the named inputs and one ``logits`` output."""
     import torch
 
     class LogitsOnly(torch.nn.Module):
@@ -27,8 +35,9 @@ def _logits_only(model):
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            extra = {"token_type_ids": token_type_ids} if "token_type_ids" in names else {}
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
 
     return LogitsOnly(model).eval()
 
@@ -47,14 +56,12 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     was_training = model.training
     model = model.float().eval().cpu()
-    wrapped = _logits_only(model)
+    names = model_inputs(model)
+    wrapped = _logits_only(model, names)
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(1000, 2000, (2, 11), generator=generator)
-    inputs = {
-        "input_ids": ids,
-        "attention_mask": torch.ones_like(ids),
-        "token_type_ids": torch.zeros_like(ids),
-    }
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "token_type_ids": torch.zeros_like(ids)}
+    inputs = {name: inputs[name] for name in names}
     batch, seq = Dim("batch"), Dim("seq")
     # Past protobuf's 2 GB limit the weights go beside the graph (onnx/model.onnx.data), checksummed like the rest.
     large = sum(p.numel() * p.element_size() for p in model.parameters()) > 1_800_000_000
@@ -63,8 +70,8 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
         with torch.no_grad():
             torch.onnx.export(
                 wrapped, (), str(staged), kwargs=inputs,
-                input_names=list(INPUT_NAMES), output_names=["logits"],
-                dynamic_shapes={name: {0: batch, 1: seq} for name in INPUT_NAMES},
+                input_names=list(names), output_names=["logits"],
+                dynamic_shapes={name: {0: batch, 1: seq} for name in names},
                 dynamo=True, external_data=large, opset_version=opset, verbose=False,
             )
         for produced in sorted(Path(tmp).iterdir()):  # the graph, and its data file when large

@@ -56,10 +56,15 @@ class TorchBackend:
         self.model = AutoModelForSequenceClassification.from_pretrained(str(export_dir)).to(self.device).eval()
         self.output_width = int(self.model.config.num_labels)
         self._torch = torch
+        import inspect
+
+        # what the model takes: MPNet and RoBERTa-style encoders take no token_type_ids
+        self.input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids")
+                            if n in inspect.signature(self.model.forward).parameters]
 
     def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
         torch = self._torch
-        inputs = {k: torch.from_numpy(v).to(self.device) for k, v in batch.items()}
+        inputs = {k: torch.from_numpy(batch[k]).to(self.device) for k in self.input_names}
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
         autocast = torch.autocast(self.device, dtype=dtype or torch.float32, enabled=dtype is not None)
         with torch.inference_mode(), autocast:
