@@ -55,6 +55,7 @@ def test_pipeline_loads_the_export_and_agrees_with_the_tagger(export_dir, test_a
 
     clf = pipeline("text-classification", model=str(export_dir), top_k=None)
     tagger = ClaimTagger.load(export_dir, backend="torch", precision="fp32")
+    tagger.temperature, tagger.biases[:] = 1.0, 0.0  # the model's own softmax, what the pipeline shows
     text = test_article["text"]
     spans = [(s["start"], s["end"]) for s in test_article["sentences"]][:5]
     ours = tagger.predict_spans([text], [spans])[0]
@@ -199,7 +200,7 @@ def test_scores_are_temperature_scaled_on_dev_and_labels_stay_the_same(export_di
     assert calibration["fitted_on"] == "dev" and calibration["temperature"] > 0
     assert set(calibration["test"]) >= {"ece_before", "ece_after", "temperature"}
     metrics = json.loads((trained_run / "eval" / "test" / "metrics.json").read_text())
-    assert metrics["calibration"]["ece_after"] == metrics["ece"]
+    assert metrics["calibration"]["ece_after"] == pytest.approx(metrics["ece"], abs=1e-6)
     assert "before temperature scaling" in (trained_run / "eval" / "test" / "report.md").read_text()
     assert "temperature-scaled" in (export_dir / "README.md").read_text()
     biases = calibration["decision_biases"]
