@@ -63,9 +63,8 @@ def validate_export_config(cfg: Mapping[str, Any]) -> None:
     check_number(cfg, "export.int8_min_agreement", 0, 1)
     check_number(cfg, "export.int8_max_f1_drop", -1, 1, allow_none=True)  # below 0: int8 must beat fp32
     check_number(cfg, "export.opset", 17, 25, integer=True)
-    for key in ("temperature_scaling", "decision_biases"):
-        if key in get(cfg, "export"):
-            check_choice(cfg, f"export.{key}", [True, False])
+    check_choice(cfg, "export.temperature_scaling", [True, False])
+    check_choice(cfg, "export.decision_biases", [True, False])
     check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
     check_number(cfg, "evaluation.batch_size", 1, integer=True, allow_none=True)
     check_number(cfg, "evaluation.mistakes_per_label", 0, integer=True)

@@ -25,6 +25,12 @@ def rescaled(probs: np.ndarray, temperature: float) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+def uncalibrated(probs: np.ndarray, temperature: float, biases: np.ndarray) -> np.ndarray:
+    """The model's own softmax, from probabilities the runtime scaled (softmax of logits / T + biases)."""
+    unbiased = np.clip(probs, 1e-12, 1.0) * np.exp(-np.asarray(biases, dtype=np.float64))
+    return rescaled(unbiased / unbiased.sum(axis=-1, keepdims=True), 1.0 / temperature)
+
+
 def nll(probs: np.ndarray, gold: np.ndarray) -> float:
     return float(-np.log(np.clip(probs[np.arange(len(gold)), gold], 1e-12, 1.0)).mean())
 

@@ -71,13 +71,16 @@ def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: Mappin
     """
     labels = tagger.label_set
     metrics, probs = evaluate_tagger(tagger, articles, output_dir, resamples=ev["bootstrap_resamples"], seed=seed)
-    temperature = getattr(tagger, "temperature", 1.0)
-    if temperature != 1.0:  # the scores are temperature-scaled: what they were before, from the same run
-        from claimnet.evaluation.calibration import calibration_figures, rescaled
+    if tagger.manifest.get("calibration"):  # the scores are calibrated: what they were before, from the same run
+        from claimnet.evaluation.calibration import nll, uncalibrated
+        from claimnet.evaluation.metrics import expected_calibration_error
 
-        raw = [rescaled(p, 1.0 / temperature) for p in probs]
-        metrics["calibration"] = {"temperature": temperature,
-                                  **calibration_figures(raw, gold_ids(articles, labels), temperature)}
+        gold = np.concatenate(gold_ids(articles, labels)).astype(int)
+        served = np.concatenate(probs)
+        raw = uncalibrated(served, tagger.temperature, tagger.biases)
+        metrics["calibration"] = {"temperature": tagger.temperature,
+                                  "ece_before": expected_calibration_error(raw, gold), "ece_after": metrics["ece"],
+                                  "nll_before": nll(raw, gold), "nll_after": nll(served, gold)}
     baseline_metrics = {}
     if baselines is not None:
         gold = gold_ids(articles, labels)

@@ -155,8 +155,8 @@ def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels
     ev = cfg["evaluation"]
     load = lambda: ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"],  # noqa: E731
                                     batch_size=ev["batch_size"])
-    if export_cfg.get("temperature_scaling", True):
-        fields["calibration"] = fit_calibration(load(), splits["dev"], export_cfg.get("decision_biases", False))
+    if export_cfg["temperature_scaling"]:
+        fields["calibration"] = fit_calibration(load(), splits["dev"], export_cfg["decision_biases"])
         write_manifest(tmp, fields)
     tagger = load()
     metrics = {}

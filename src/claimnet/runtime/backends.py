@@ -6,6 +6,7 @@ transformers (``claimnet[train]``) and is imported only when chosen.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,6 @@ class TorchBackend:
         self.model = AutoModelForSequenceClassification.from_pretrained(str(export_dir)).to(self.device).eval()
         self.output_width = int(self.model.config.num_labels)
         self._torch = torch
-        import inspect
-
         # what the model takes: MPNet and RoBERTa-style encoders take no token_type_ids
         self.input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids")
                             if n in inspect.signature(self.model.forward).parameters]
@@ -81,6 +80,21 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def cpu_session(path: Path, intra_op_threads: int):
+    """An onnxruntime CPU session for one graph, and the width of its output's last axis (None when dynamic)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = 1
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise ModelLoadError(f"{path}: onnxruntime cannot load it ({exc})") from None
+    width = session.get_outputs()[0].shape[-1]
+    return session, width if isinstance(width, int) else None
+
+
 class OnnxBackend:
     """The ONNX export run by onnxruntime: no torch, transformers or Hydra.
 
@@ -94,22 +108,13 @@ class OnnxBackend:
 
     def __init__(self, export_dir: str | Path, precision: str, num_threads: int | None,
                  graphs: Mapping[str, str] = ONNX_FILES) -> None:
-        import onnxruntime as ort
 
         self.precision = precision
         self.workers = num_threads or _cores()
         self.per_sentence = precision == "int8" and self.workers > 1
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1 if self.per_sentence else (num_threads or 0)
-        options.inter_op_num_threads = 1
-        path = Path(export_dir) / graphs[precision]
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelLoadError(f"{path}: onnxruntime cannot load it ({exc})") from None
+        self.session, self.output_width = cpu_session(Path(export_dir) / graphs[precision],
+                                                      1 if self.per_sentence else (num_threads or 0))
         self.input_names = [i.name for i in self.session.get_inputs()]
-        width = self.session.get_outputs()[0].shape[-1]
-        self.output_width = width if isinstance(width, int) else None
         self._pool = None
         if self.per_sentence:
             from concurrent.futures import ThreadPoolExecutor
@@ -223,18 +228,7 @@ class Contextualiser:
     """An article model's contextualiser graph: one window of sentence vectors -> logits (tiny: one thread)."""
 
     def __init__(self, export_dir: str | Path) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        path = Path(export_dir) / CONTEXTUALISER_FILE
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelLoadError(f"{path}: onnxruntime cannot load it ({exc})") from None
-        width = self.session.get_outputs()[0].shape[-1]
-        self.output_width = width if isinstance(width, int) else None
+        self.session, self.output_width = cpu_session(Path(export_dir) / CONTEXTUALISER_FILE, 1)
 
     def __call__(self, vectors: np.ndarray, paragraph: np.ndarray) -> np.ndarray:
         """Logits (sentences, labels) for one window: ``vectors`` (sentences, width), ``paragraph`` (sentences,)."""

@@ -109,7 +109,7 @@ def run(task: Callable[..., Any], cfg) -> Any:
     """Run a task; a user-fixable error becomes a message on stderr and exit code 2.
 
     A job with an ``optimized_metric`` (training) returns that figure, what Hydra's
-    sweepers maximise: NaN when the job failed, so the sweep records the trial as failed.
+    sweepers maximise; a failed job returns ``None``, which the sweep records as a failed trial.
     """
     from claimnet.tasks.sweep import optimized_value
 
@@ -121,8 +121,7 @@ def run(task: Callable[..., Any], cfg) -> Any:
     except (ClaimnetError, OmegaConfBaseException) as exc:
         if getattr(exc, "exit_code", 2) == 2:  # a gate failure (1) keeps its report
             remove_if_untouched(cfg)
-        _report(exc)
-        return optimized_value(None, metric) if metric else None
+        return _report(exc)
     _outcome["code"] = 0
     return optimized_value(result, metric) if metric else result
 

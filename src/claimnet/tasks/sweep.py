@@ -25,14 +25,8 @@ from claimnet.runtime.files import write_json
 TRIALS = "trials"
 
 
-def optimized_value(summary: Mapping[str, Any] | None, name: str) -> float | None:
-    """The figure ``optimized_metric`` names, from a finished run's summary (``None`` when the run failed).
-
-    What the train job returns, so Hydra's sweepers can maximise it; the Optuna
-    sweeper records a trial that returns no number as failed.
-    """
-    if summary is None:
-        return None
+def optimized_value(summary: Mapping[str, Any], name: str) -> float:
+    """The figure ``optimized_metric`` names, from a finished run's summary: what Hydra's sweepers maximise."""
     dev = summary.get("dev")
     found = figures(dev, "dev") if isinstance(dev, Mapping) else summary  # rank > 0 has summary.json's flat keys
     return float(found.get(name, math.nan))

@@ -82,15 +82,16 @@ def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, 
     from datasets import Dataset, Features, List, Value
     from datasets.exceptions import DatasetGenerationError
 
-    features = Features({"input_ids": List(Value("int32")), "token_type_ids": List(Value("int8")),
-                         "attention_mask": List(Value("int8")), "labels": Value("int64"),
-                         "length": Value("int32"), "article": Value("int32")})
     key = cache_key(path, encoder, window, labels, limit, article_windows)
-    generator, kwargs = _rows, {"window": window}
     if article_windows:
         features = Features({"input_ids": List(List(Value("int32"))), "paragraph_start": List(Value("int8")),
                              "labels": List(Value("int64")), "length": Value("int32"), "article": Value("int32")})
         generator, kwargs = _windows, {"size": article_windows[0], "stride": article_windows[1]}
+    else:
+        features = Features({"input_ids": List(Value("int32")), "token_type_ids": List(Value("int8")),
+                             "attention_mask": List(Value("int8")), "labels": Value("int64"),
+                             "length": Value("int32"), "article": Value("int32")})
+        generator, kwargs = _rows, {"window": window}
     quiet = datasets.is_progress_bar_enabled()
     if quiet:  # a bar per split in every run's log says nothing the data summary does not
         datasets.disable_progress_bars()
