@@ -143,7 +143,8 @@ class ClaimTagger:
         """Load an export, verifying the checksums of the files the backend reads.
 
         ``batch_size`` defaults per backend to what measured fastest on length-sorted
-        batches of the test split (2-core CPU): 16 for ONNX int8, 32 for torch bf16.
+        batches of the test split (2-core CPU): 16 for ONNX fp32, 32 for torch; ONNX int8
+        takes 256 at a time and regroups them by length (:class:`~claimnet.runtime.backends.OnnxBackend`).
         """
         export_dir = Path(model_dir)
         manifest = read_manifest(export_dir)
@@ -155,7 +156,8 @@ class ClaimTagger:
         runner = load_backend(export_dir, backend, precision, num_threads, onnx_graphs(manifest))
         contextualiser = Contextualiser(export_dir) if manifest["model"].get("kind") == "article" else None
         _cross_check(export_dir, manifest, encoder, contextualiser or runner, files)
-        return cls(export_dir, manifest, runner, encoder, batch_size or DEFAULT_BATCH_SIZE[backend],
+        batch_size = batch_size or getattr(runner, "batch_size", DEFAULT_BATCH_SIZE[backend])
+        return cls(export_dir, manifest, runner, encoder, batch_size,
                    segmentation_settings(manifest), contextualiser)
 
     def __repr__(self) -> str:
