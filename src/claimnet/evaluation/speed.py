@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from claimnet.evaluation.ceiling import ceiling, fraction_of_ceiling
+from claimnet.runtime.backends import available_cores, onnx_graphs
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs
 from claimnet.runtime.tagger import ClaimTagger
 
@@ -104,6 +106,10 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None,
     n = sum(len(s) for s in spans)
     results: dict[str, Any] = {"articles": len(texts), "sentences": n, "segmentation": segmentation_speed(texts),
                                "paths": {}}
+    pairs = [p for text, s in zip(texts, spans) for p in reference_tagger.article_pairs(text, s)]
+    lengths = [len(e["input_ids"]) for e in reference_tagger.encoder.encode(pairs)]
+    graph = export_dir / onnx_graphs(reference_tagger.manifest)["fp32"]
+    results["ceiling"] = ceiling(graph, lengths, threads or available_cores())
 
     path_labels: dict[str, list[str]] = {}
     ours: dict[str, dict[str, Any]] = {}
@@ -144,6 +150,7 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None,
         seconds = time.perf_counter() - started
     entry.update({"sentences_per_s": round(n / seconds, 1), **_latencies(lambda t: pipeline_tag([t]), texts),
                   "agreement": 1.0})
+    entry["fraction_of_ceiling"] = fraction_of_ceiling("fp32", entry["sentences_per_s"], results["ceiling"])
     results["paths"]["pipeline"] = entry
     base = entry["sentences_per_s"]
 
@@ -151,6 +158,7 @@ def tagging(export_dir: Path, texts: Sequence[str], threads: int | None,
         if "error" not in entry:
             entry["agreement"] = round(float(np.mean([a == b for a, b in zip(path_labels[name], reference)])), 4)
             entry["speedup"] = round(entry["sentences_per_s"] / base, 2)
+            entry["fraction_of_ceiling"] = fraction_of_ceiling(name, entry["sentences_per_s"], results["ceiling"])
         results["paths"][name] = entry
     if {"onnx-int8", "onnx-fp32"} <= set(path_labels):
         pairs = zip(path_labels["onnx-int8"], path_labels["onnx-fp32"])

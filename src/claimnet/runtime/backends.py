@@ -73,7 +73,8 @@ class TorchBackend:
         return logits.float().cpu().numpy()
 
 
-def _cores() -> int:
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity): what a thread count should follow."""
     import os
 
     try:
@@ -106,7 +107,7 @@ class OnnxBackend:
     independent of the rows beside it, and with no padding the call computes
     exactly what a lone sentence gets. On 2 cores that measured 1.3-1.5x padded
     batches of 16 (one sentence per call), and equal-length groups of 8 a further
-    1.26x (``scripts/bench_int8_calls.py``). fp32 keeps padded batches (equal or faster there).
+    1.26x (``scripts/bench_runtimes.py``). fp32 keeps padded batches (equal or faster there).
     """
 
     name = "onnx"
@@ -115,7 +116,7 @@ class OnnxBackend:
                  graphs: Mapping[str, str] = ONNX_FILES) -> None:
 
         self.precision = precision
-        self.workers = num_threads or _cores()
+        self.workers = num_threads or available_cores()
         self.unpadded = precision == "int8"
         # the tagger's batch: a large one gives the equal-length groups room to fill
         self.batch_size = INT8_BATCH if self.unpadded else DEFAULT_BATCH_SIZE["onnx"]

@@ -154,13 +154,19 @@ def table(report: dict[str, Any]) -> str:
     seg = t["segmentation"]
     lines.append(f"tagging {t['sentences']} sentences ({t['articles']} articles); segmentation alone "
                  f"{seg['sentences_per_s']:.0f} sent/s ({seg['speedup_vs_pysbd']}x plain pysbd)")
-    lines.append("  path             sent/s   p50 ms   p95 ms  peak MB  agreement  speedup")
+    c = t.get("ceiling")
+    if c:
+        lines.append(f"ceiling ({c['threads']} threads): " + ", ".join(
+            f"{p} {c['ops_per_s'][p] / 1e9:.0f} G ops/s = {c['sentences_per_s'][p]:.0f} sent/s" for p in c["ops_per_s"])
+            + f" at {c['work']['ops_per_sentence'] / 1e9:.2f} G ops per sentence ({c['work']['mean_tokens']} tokens)")
+    lines.append("  path             sent/s   p50 ms   p95 ms  peak MB  agreement  speedup  of ceiling")
     for name, r in t["paths"].items():
         if "error" in r:
             lines.append(f"  {name:<15} {r['error'][:60]}")
             continue
         lines.append(f"  {name:<15} {r['sentences_per_s']:>7.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
-                     f"{r['peak_rss_mb']:>8.0f} {r['agreement']:>10.4f} {r.get('speedup', 1.0):>7.2f}x")
+                     f"{r['peak_rss_mb']:>8.0f} {r['agreement']:>10.4f} {r.get('speedup', 1.0):>7.2f}x"
+                     f" {r.get('fraction_of_ceiling') or 0:>10.1%}")
     if "speedup" in t:
         lines.append(f"  auto ({t['auto']}): {t['speedup']}x the pipeline, agreement {t['agreement']}")
     for name, r in t.get("cold_start", {}).items():
