@@ -135,3 +135,19 @@ def test_the_server_answers_an_article_model_as_the_tagger_does(article_run):
     tagger = ClaimTagger.load(export)
     assert [a["sentences"] for a in answer.json()] == [[s.to_dict() for s in tagger.tag(t)] for t in texts]
     assert model["kind"] == "article"
+
+
+@pytest.mark.parametrize("precision", ["int8", "fp32"])
+def test_a_sentence_vector_does_not_depend_on_the_sentences_beside_it(article_run, precision):
+    """The encoder alone and in one call with others (int8: equal-length groups): the very same vector."""
+    from claimnet import ClaimTagger
+
+    tagger = ClaimTagger.load(article_run / "export", precision=precision)
+    texts = [json.loads(line)["text"] for line in (DATA_DIR / "test.jsonl").read_text().splitlines()[:3]]
+    pairs = [(text[s:e], None) for text in texts for s, e in tagger.segment(text)]
+    together = tagger.sentence_outputs(pairs)
+    alone = np.concatenate([tagger.sentence_outputs([pair]) for pair in pairs])
+    if precision == "int8":
+        np.testing.assert_array_equal(together, alone)
+    else:  # fp32 runs padded batches: the padding changes the float sums, not the meaning
+        np.testing.assert_allclose(together, alone, atol=1e-5)

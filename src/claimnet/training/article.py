@@ -25,9 +25,15 @@ from claimnet.labels import LabelSet
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """The mean of each sentence's token states over its real tokens."""
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    """The mean of each sentence's token states over its real tokens.
+
+    The sum is a batched matrix product (mask as a row vector times the states), not a
+    sum over the sequence axis: onnxruntime's ReduceSum there adds in an order that
+    depends on the batch (1e-6 apart), a product does not, so an exported encoder gives
+    a sentence the same vector alone or beside others (int8 runs equal-length groups).
+    """
+    weights = mask.unsqueeze(1).to(hidden.dtype)  # (batch, 1, tokens)
+    return torch.bmm(weights, hidden).squeeze(1) / weights.sum(-1).clamp(min=1.0)
 
 
 class SentenceVectors(nn.Module):
