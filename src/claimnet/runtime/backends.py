@@ -148,7 +148,10 @@ class OnnxBackend:
 
 
 def equal_length_groups(lengths: np.ndarray, size: int) -> list[tuple[np.ndarray, int]]:
-    """Row indices of equal ``lengths``, at most ``size`` per group, with their length (longest groups first)."""
+    """Row indices of equal ``lengths``, at most ``size`` per group, with their length.
+
+    Longest first, so the threads that take the calls in turn finish close together.
+    """
     groups = []
     for length in sorted(set(lengths.tolist()), reverse=True):
         rows = np.flatnonzero(lengths == length)
