@@ -105,9 +105,9 @@ class OnnxBackend:
     together, up to ``INT8_GROUP`` per call, one thread per call and the calls
     spread over ``num_threads`` threads. Token-wise scales make a row's result
     independent of the rows beside it, and with no padding the call computes
-    exactly what a lone sentence gets. On 2 cores that measured 1.3-1.5x padded
-    batches of 16 (one sentence per call), and equal-length groups of 8 a further
-    1.26x (``scripts/bench_runtimes.py``). fp32 keeps padded batches (equal or faster there).
+    exactly what a lone sentence gets. On 2 cores one sentence per call measured
+    1.3-1.5x padded batches of 16, and equal-length groups of 8 a further 1.24x
+    (``scripts/bench_runtimes.py``). fp32 keeps padded batches (equal or faster there).
     """
 
     name = "onnx"
