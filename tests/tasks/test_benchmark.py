@@ -33,6 +33,9 @@ def test_quick_benchmark_writes_the_report(tmp_path):
     for name, path in tagging_report["paths"].items():
         assert "error" not in path, (name, path)
         assert path["sentences_per_s"] > 0 and 0 <= path["agreement"] <= 1, name
+        ceiling = tagging_report["ceiling"]["sentences_per_s"]["int8" if name.endswith("int8") else "fp32"]
+        if not name.endswith("bf16"):  # each path against its own precision's ceiling
+            assert path["fraction_of_ceiling"] == pytest.approx(path["sentences_per_s"] / ceiling, abs=1e-3), name
     auto = ClaimTagger.load(tmp_path / "benchmark-work" / "claimnet-default" / "export").backend_name
     assert tagging_report["auto"] == auto  # the headline is the path a user gets
     assert tagging_report["speedup"] == tagging_report["paths"][auto]["speedup"]
