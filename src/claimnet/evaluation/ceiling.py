@@ -97,14 +97,14 @@ def model_work(onnx_path: str | Path, token_lengths: Sequence[int]) -> dict[str,
 
 
 def ceiling(onnx_path: str | Path, token_lengths: Sequence[int], threads: int,
-            torch_paths: bool = True, seconds: float = 1.0) -> dict[str, Any]:
+            seconds: float = 1.0) -> dict[str, Any]:
     """Throughput per precision, the model's work, and the sentences/s each precision's ceiling allows."""
     work = model_work(onnx_path, token_lengths)
     hidden = work["hidden"] or 384
     rates = {p: onnxruntime_ops_per_s(hidden, threads, p, seconds) for p in ("int8", "fp32")}
-    if torch_paths:  # the faster of the two libraries' fp32 kernels is the ceiling; bf16 is torch's alone
-        rates["fp32"] = max(rates["fp32"], float_ops_per_s(hidden, threads, "fp32", seconds))
-        rates["bf16"] = float_ops_per_s(hidden, threads, "bf16", seconds)
+    # the faster of the two libraries' fp32 kernels is the ceiling; bf16 is torch's alone
+    rates["fp32"] = max(rates["fp32"], float_ops_per_s(hidden, threads, "fp32", seconds))
+    rates["bf16"] = float_ops_per_s(hidden, threads, "bf16", seconds)
     return {
         "threads": threads,
         "ops_per_s": {p: round(r) for p, r in rates.items()},

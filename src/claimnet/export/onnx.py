@@ -12,18 +12,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from claimnet.runtime.backends import ONNX_FILES
+from claimnet.runtime.backends import ONNX_FILES, model_inputs
 
 FP32_FILE = ONNX_FILES["fp32"]
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def model_inputs(model) -> tuple[str, ...]:
-    """The graph's inputs: ``token_type_ids`` only for a model that takes them (MPNet, RoBERTa-style models may not)."""
-    import inspect
-
-    takes = inspect.signature(model.forward).parameters
-    return tuple(name for name in INPUT_NAMES if name in takes)
 
 
 def _logits_only(model, names: tuple[str, ...]):

@@ -25,6 +25,7 @@ ARTICLE_FILES = {"fp32": "onnx/encoder.onnx", "int8": "onnx/encoder.int8.onnx"}
 CONTEXTUALISER_FILE = "onnx/contextualiser.onnx"
 WEIGHTS_FILE = "model.safetensors"
 TORCH_FILES = ("config.json", WEIGHTS_FILE)
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # what an encoder may take, in graph order
 DEFAULT_BATCH_SIZE = {"onnx": 16, "torch": 32}  # fastest on length-sorted test batches (2-core CPU)
 INT8_GROUP = 8  # equal-length sentences per int8 call: fastest of 1-16 on the test split (2-core CPU)
 INT8_BATCH = 256  # what the tagger hands the int8 backend at a time, regrouped by length
@@ -59,9 +60,7 @@ class TorchBackend:
         self.model = AutoModelForSequenceClassification.from_pretrained(str(export_dir)).to(self.device).eval()
         self.output_width = int(self.model.config.num_labels)
         self._torch = torch
-        # what the model takes: MPNet and RoBERTa-style encoders take no token_type_ids
-        self.input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids")
-                            if n in inspect.signature(self.model.forward).parameters]
+        self.input_names = list(model_inputs(self.model))
 
     def __call__(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
         torch = self._torch
@@ -71,6 +70,12 @@ class TorchBackend:
         with torch.inference_mode(), autocast:
             logits = self.model(**inputs).logits
         return logits.float().cpu().numpy()
+
+
+def model_inputs(model) -> tuple[str, ...]:
+    """The inputs a Hugging Face model takes: ``token_type_ids`` only where it does (MPNet, RoBERTa-style: not)."""
+    takes = inspect.signature(model.forward).parameters
+    return tuple(name for name in MODEL_INPUTS if name in takes)
 
 
 def available_cores() -> int:
