@@ -33,6 +33,9 @@ def test_quick_benchmark_writes_the_report(tmp_path):
     for name, path in tagging_report["paths"].items():
         assert "error" not in path, (name, path)
         assert path["sentences_per_s"] > 0 and 0 <= path["agreement"] <= 1, name
+        per_round = path["rounds_sentences_per_s"]  # every path in every round; its figure is the median
+        assert len(per_round) == tagging_report["rounds"] == 2, name
+        assert path["sentences_per_s"] == pytest.approx(sum(per_round) / 2, abs=0.051), name
         ceiling = tagging_report["ceiling"]["sentences_per_s"]["int8" if name.endswith("int8") else "fp32"]
         if not name.endswith("bf16"):  # each path against its own precision's ceiling
             assert path["fraction_of_ceiling"] == pytest.approx(path["sentences_per_s"] / ceiling, abs=1e-3), name
@@ -45,7 +48,8 @@ def test_quick_benchmark_writes_the_report(tmp_path):
 
 
 def test_a_crashed_tagging_path_fails_the_benchmark(export_dir, test_article):
-    report = {"tagging": tagging(export_dir, [test_article["text"]], None, [("onnx", "fp32"), ("onnx", "bf16")])}
+    report = {"tagging": tagging(export_dir, [test_article["text"]], None, [("onnx", "fp32"), ("onnx", "bf16")],
+                                 rounds=1, settle_seconds=0)}
     assert "sentences_per_s" in report["tagging"]["paths"]["onnx-fp32"]
     assert "needs the torch backend" in report["tagging"]["paths"]["onnx-bf16"]["error"]
     with pytest.raises(ClaimnetError, match="onnx-bf16"):

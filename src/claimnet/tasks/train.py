@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     from claimnet.training.class_weights import class_weights
     from claimnet.training.dataset import encoded_split, split_counts
     from claimnet.training.device import resolve_device
+    from claimnet.training.dropout import bulk_dropout_in
     from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
     from claimnet.training.trainer import build_trainer
 
@@ -159,8 +161,12 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )
+    bulk = cfg.trainer.bulk_dropout
     started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=checkpoint)
+    with bulk_dropout_in(model) if (bulk is True or (bulk == "auto" and not on_gpu)) else nullcontext(0) as swapped:
+        if swapped:
+            log.info("Dropout: %d modules draw their masks in bulk (trainer.bulk_dropout=%s)", swapped, bulk)
+        result = trainer.train(resume_from_checkpoint=checkpoint)
     train_seconds = time.perf_counter() - started
     state = trainer.state
     training = {
