@@ -177,7 +177,8 @@ def gpu_present() -> bool:
     return shutil.which("nvidia-smi") is not None and torch_available()
 
 
-def _why_no_int8(manifest: Mapping[str, Any]) -> str:
+def why_no_int8(manifest: Mapping[str, Any]) -> str:
+    """Why an export has no int8 graph, in words (the check's figures, or how it was exported)."""
     figures = manifest.get("int8")
     if isinstance(figures, Mapping) and figures.get("included") is False:
         if isinstance(figures.get("reason"), str):
@@ -212,7 +213,7 @@ def choose_backend(manifest: Mapping[str, Any], backend: str, precision: str) ->
     graphs = onnx_graphs(manifest)
     onnx_available = [p for p, f in graphs.items() if f in files]
     if precision == "int8" and "int8" not in onnx_available:
-        raise ModelLoadError(f"this export has no int8 model ({graphs['int8']}): {_why_no_int8(manifest)}; "
+        raise ModelLoadError(f"this export has no int8 model ({graphs['int8']}): {why_no_int8(manifest)}; "
                              "use precision 'auto' or 'fp32'")
     article = graphs is ARTICLE_FILES
     if article and backend == "torch":

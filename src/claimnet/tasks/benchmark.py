@@ -22,8 +22,10 @@ from claimnet.data import load_articles, load_splits
 from claimnet.errors import ClaimnetError
 from claimnet.evaluation.speed import cold_start, peak_rss, real_tokens, tagging
 from claimnet.labels import LabelSet
+from claimnet.runtime.backends import onnx_graphs, why_no_int8
 from claimnet.runtime.environment import cpu_flags, cpu_has_fast_bf16, cpu_name, package_versions
 from claimnet.runtime.files import write_json
+from claimnet.runtime.manifest import read_manifest
 from claimnet.tasks.train import train
 from claimnet.training.config import validate_train_config
 from claimnet.training.recipe import standard_recipe
@@ -132,8 +134,15 @@ def run_benchmark(cfg) -> dict[str, Any]:
     backends = [("onnx", "int8"), ("onnx", "fp32"), ("torch", "fp32"), ("torch", "bf16")]
     if not cpu_has_fast_bf16() and not torch.cuda.is_available():
         backends.remove(("torch", "bf16"))
+    manifest = read_manifest(export_dir)
+    int8_left_out = onnx_graphs(manifest)["int8"] not in manifest["files"]
+    if int8_left_out:  # the export's own decision (its check, or export.int8=false): not a crash
+        backends.remove(("onnx", "int8"))
+        log.info("No int8 path: %s", why_no_int8(manifest))
     report["tagging"] = tagging(export_dir, texts, threads, backends, ceiling_seconds=0.05 if cfg.quick else 1.0,
                                 rounds=b.tag_rounds, settle_seconds=b.settle_seconds)
+    if int8_left_out:
+        report["tagging"]["int8_left_out"] = why_no_int8(manifest)
     report["tagging"]["cold_start"] = cold_start(export_dir, texts[0], repeats=1 if cfg.quick else 3)
     report["export_sizes_mb"] = {
         p.relative_to(export_dir).as_posix(): round(p.stat().st_size / 1e6, 1)
@@ -169,6 +178,8 @@ def table(report: dict[str, Any]) -> str:
         lines.append(f"  {name:<15} {r['sentences_per_s']:>7.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
                      f"{r['peak_rss_mb']:>8.0f} {r['agreement']:>10.4f} {r.get('speedup', 1.0):>7.2f}x"
                      f" {r.get('fraction_of_ceiling') or 0:>10.1%}")
+    if "int8_left_out" in t:
+        lines.append(f"  no int8 path: {t['int8_left_out']}")
     if "speedup" in t:
         lines.append(f"  auto ({t['auto']}): {t['speedup']}x the pipeline, agreement {t['agreement']}")
     for name, r in t.get("cold_start", {}).items():

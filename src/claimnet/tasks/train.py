@@ -114,6 +114,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     from claimnet.training.dataset import encoded_split, split_counts
     from claimnet.training.device import resolve_device
     from claimnet.training.dropout import bulk_dropout_in
+    from claimnet.training.last_layer import last_layer_on_first_token
     from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
     from claimnet.training.trainer import build_trainer
 
@@ -163,9 +164,12 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     )
     bulk = cfg.trainer.bulk_dropout
     started = time.perf_counter()
-    with bulk_dropout_in(model) if (bulk is True or (bulk == "auto" and not on_gpu)) else nullcontext(0) as swapped:
+    with (bulk_dropout_in(model) if (bulk is True or (bulk == "auto" and not on_gpu)) else nullcontext(0) as swapped,
+          last_layer_on_first_token(model) as first_token):
         if swapped:
             log.info("Dropout: %d modules draw their masks in bulk (trainer.bulk_dropout=%s)", swapped, bulk)
+        if first_token:
+            log.info("The last layer computes the [CLS] position alone (the only one the classifier reads)")
         result = trainer.train(resume_from_checkpoint=checkpoint)
     train_seconds = time.perf_counter() - started
     state = trainer.state

@@ -1,0 +1,71 @@
+"""Token-wise int8: the graph computes what the recipe says, once per activation, close to fp32."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from claimnet.export.quantize import QUANTIZE_OPSET, quantize_token_wise  # noqa: E402
+from claimnet.runtime.backends import ONNX_FILES  # noqa: E402
+
+
+def run(path, feed):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feed)
+
+
+def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The recipe in numpy: per-row scale max|x|/127, symmetric; per-column int8 weights; both scales back."""
+    scale = np.maximum(np.abs(x).max(axis=-1, keepdims=True), 1e-8) / 127.0
+    xq = np.clip(np.round(x / scale), -128, 127)
+    column = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
+    wq = np.clip(np.round(w / column), -127, 127)
+    return (xq @ wq) * column * scale
+
+
+def test_two_products_of_one_activation_match_the_recipe_and_share_its_quantization(tmp_path):
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.normal(size=(16, 8)).astype(np.float32), rng.normal(size=(16, 4)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["y1"]), helper.make_node("MatMul", ["x", "w2"], ["y2"])],
+        "two", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["rows", 16])],
+        [helper.make_tensor_value_info("y1", TensorProto.FLOAT, ["rows", 8]),
+         helper.make_tensor_value_info("y2", TensorProto.FLOAT, ["rows", 4])],
+        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
+    source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), source)
+    assert quantize_token_wise(source, target) == 2
+    ops = Counter(n.op_type for n in onnx.load(target).graph.node)
+    assert ops["MatMulInteger"] == 2 and ops["QuantizeLinear"] == 1  # x quantized once for both
+    x = (rng.normal(size=(5, 16)) * rng.uniform(0.1, 10, size=(5, 1))).astype(np.float32)  # rows of unlike range
+    y1, y2 = run(target, {"x": x})
+    np.testing.assert_allclose(y1, reference(x, w1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y2, reference(x, w2), rtol=1e-5, atol=1e-5)
+    alone, _ = run(target, {"x": x[2:3]})
+    np.testing.assert_array_equal(alone[0], y1[2])  # a row's result is its own
+
+
+def test_the_exported_encoder_quantizes_each_activation_once_and_stays_near_fp32(export_dir, tmp_path):
+    source = export_dir / ONNX_FILES["fp32"]
+    target = tmp_path / "model.int8.onnx"
+    matmuls = quantize_token_wise(source, target)
+    model = onnx.load(target)
+    ops = Counter(n.op_type for n in model.graph.node)
+    layers = ops["MatMulInteger"] // 6  # query, key, value, output, and the two feed-forward products
+    assert matmuls == ops["MatMulInteger"] == 6 * layers and layers >= 1
+    assert ops["QuantizeLinear"] == 4 * layers  # query, key and value read one quantization
+    assert ops["ConstantOfShape"] == 1  # one zero-point tensor for every (batch, tokens) activation
+    assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= QUANTIZE_OPSET
+    names = [i.name for i in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
+    rng = np.random.default_rng(1)
+    ids = rng.integers(1000, 20000, size=(3, 11))
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    feed = {k: v.astype(np.int64) for k, v in feed.items() if k in names}
+    (fp32,), (int8,) = run(source, feed), run(target, feed)
+    assert np.abs(int8 - fp32).max() < 0.05 * max(1.0, np.abs(fp32).max())
