@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from claimnet.export.last_layer import last_layer_on_first_token
 from claimnet.runtime.backends import ONNX_FILES, model_inputs
 
 FP32_FILE = ONNX_FILES["fp32"]
@@ -58,7 +59,7 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
     large = sum(p.numel() * p.element_size() for p in model.parameters()) > 1_800_000_000
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "model.onnx"
-        with torch.no_grad():
+        with torch.no_grad(), last_layer_on_first_token(model):  # the graph computes [CLS] alone in the last layer
             torch.onnx.export(
                 wrapped, (), str(staged), kwargs=inputs,
                 input_names=list(names), output_names=["logits"],

@@ -51,13 +51,14 @@ def _zero_point_nodes(helper, tensor_type, shape_of: str, zero_point: str, batch
     ]
 
 
-def _ranks(model) -> dict[str, int]:
-    """The rank of every value whose shape the graph states or onnx infers."""
+def _shapes(model) -> dict[str, tuple]:
+    """The shape of every value the graph states or onnx infers: a dim's name, its size, or None."""
     from onnx import shape_inference
 
     graph = shape_inference.infer_shapes(model).graph
-    return {v.name: len(v.type.tensor_type.shape.dim) for v in [*graph.input, *graph.value_info]
-            if v.type.tensor_type.HasField("shape")}
+    return {v.name: tuple(d.dim_param or (d.dim_value if d.HasField("dim_value") else None)
+                          for d in v.type.tensor_type.shape.dim)
+            for v in [*graph.input, *graph.value_info] if v.type.tensor_type.HasField("shape")}
 
 
 def _quantize_nodes(helper, x: str, hidden: int, prefix: str, zero_point: str) -> tuple[list, str, str]:
@@ -106,11 +107,12 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
     graph = model.graph
     weights = {t.name: t for t in graph.initializer}
     uses = Counter(name for node in graph.node for name in node.input)
-    ranks = _ranks(model)
-    ids = graph.input[0].name
-    # (batch, tokens, hidden) activations all take one zero-point tensor built from the ids' shape
-    batch_tokens = ranks.get(ids) == 2
-    nodes = _zero_point_nodes(helper, TensorProto, ids, "tw_zp", True) if batch_tokens else []
+    shapes = _shapes(model)
+    ids = shapes.get(graph.input[0].name, ())
+    # activations shaped (batch, tokens, hidden) like the ids take one zero-point tensor built from the ids'
+    # shape; any other (the last layer's [CLS] row) gets its own, from its scale's shape
+    batch_tokens = len(ids) == 2 and None not in ids
+    nodes = _zero_point_nodes(helper, TensorProto, graph.input[0].name, "tw_zp", True) if batch_tokens else []
     added, replaced = [], set()
     quantized: dict[str, tuple[str, str]] = {}  # activation -> its quantized tensor and scale
     count = 0
@@ -129,7 +131,7 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
         ]
         x = node.input[0]
         if x not in quantized:
-            shared = batch_tokens and ranks.get(x) == 3
+            shared = batch_tokens and shapes.get(x, ())[:2] == ids and len(shapes[x]) == 3
             zero_point = "tw_zp" if shared else prefix + "zp"
             quantize, xq, scale = _quantize_nodes(helper, x, w.shape[0], prefix + "in_", zero_point)
             nodes += quantize if shared else [*quantize[:4], *_zero_point_nodes(

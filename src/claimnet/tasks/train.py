@@ -114,7 +114,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     from claimnet.training.dataset import encoded_split, split_counts
     from claimnet.training.device import resolve_device
     from claimnet.training.dropout import bulk_dropout_in
-    from claimnet.training.last_layer import last_layer_on_first_token
+    from claimnet.export.last_layer import last_layer_on_first_token
     from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
     from claimnet.training.trainer import build_trainer
 
@@ -142,6 +142,8 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
                                           cache_dir=cfg.paths.cache_dir, limit=data.limit_articles,
                                           max_errors=data.max_errors, article_windows=shape)
                             for name in ("train", "dev"))
+    if not article:  # dev in batches of like length (less padding); its figures do not depend on the order
+        dev_ds = dev_ds.sort("length")
     train_counts = split_counts(train_ds, labels)
     if is_main():
         print(f"Data: {data.name}\n{summarize({'train': train_counts, **splits}, labels)}", flush=True)

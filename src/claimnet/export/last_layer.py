@@ -5,7 +5,8 @@ layer and nothing else, yet that layer computes every token: its query and
 output projections and its feed-forward block (~83% of the layer, ~14% of
 MiniLM's weight products) for positions no loss ever sees. Here the last layer
 takes keys and values from every token and computes the rest for ``[CLS]``
-alone: the same logits and gradients, for less work. The layer's forward is
+alone: the same logits and gradients, for less work, in training (``tasks.train``)
+and in the exported ONNX graph (``export.onnx``). The layer's forward is
 swapped on the instance, so the module tree and state dict stay as they were;
 other architectures (and the article model, which mean-pools every token) are
 left alone.

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from claimnet.labels import LabelSet  # noqa: E402
 from claimnet.training.dropout import bulk_dropout_in  # noqa: E402
-from claimnet.training.last_layer import last_layer_on_first_token  # noqa: E402
+from claimnet.export.last_layer import last_layer_on_first_token  # noqa: E402
 from claimnet.training.modeling import build_model, resolve_source  # noqa: E402
 
 TINY = {"num_hidden_layers": 2, "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64}
@@ -59,3 +59,24 @@ def test_a_model_that_reads_every_token_is_left_alone():
     encoder = AutoModel.from_config(config)  # what the article model mean-pools
     with last_layer_on_first_token(encoder) as applied:
         assert not applied and "forward" not in vars(encoder.encoder.layer[-1])
+
+
+def test_the_onnx_graph_computes_cls_alone_and_matches_torch_on_unseen_shapes(tmp_path):
+    import numpy as np
+    import onnxruntime as ort
+
+    from claimnet.export.onnx import export_onnx
+
+    model = tiny_model()
+    path = export_onnx(model, tmp_path)  # traced on a (2, 11) dummy
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert "forward" not in vars(model.bert.encoder.layer[-1])
+    for batch, tokens in ((1, 1), (3, 17), (5, 4)):
+        ids = torch.randint(1000, 20000, (batch, tokens))
+        mask = torch.ones_like(ids)
+        mask[0, max(1, tokens // 2):] = 0
+        feed = {"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "token_type_ids": np.zeros_like(ids.numpy())}
+        feed = {i.name: feed[i.name] for i in session.get_inputs()}
+        with torch.no_grad():
+            theirs = model(input_ids=ids, attention_mask=mask).logits.numpy()  # the full last layer
+        np.testing.assert_allclose(session.run(None, feed)[0], theirs, atol=1e-5, rtol=1e-4)
