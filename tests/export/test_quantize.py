@@ -59,8 +59,11 @@ def test_the_exported_encoder_quantizes_each_activation_once_and_stays_near_fp32
     ops = Counter(n.op_type for n in model.graph.node)
     layers = ops["MatMulInteger"] // 6  # query, key, value, output, and the two feed-forward products
     assert matmuls == ops["MatMulInteger"] == 6 * layers and layers >= 1
-    assert ops["QuantizeLinear"] == 4 * layers  # query, key and value read one quantization
-    assert ops["ConstantOfShape"] == 1  # one zero-point tensor for every (batch, tokens) activation
+    # query, key and value read one quantization; in the last layer ([CLS] alone) the query reads the
+    # [CLS] row and key and value every token: one quantization more
+    assert ops["QuantizeLinear"] == 4 * layers + 1
+    # one zero-point tensor for every (batch, tokens) activation, one each for the last layer's [CLS] rows
+    assert ops["ConstantOfShape"] == 1 + 4
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= QUANTIZE_OPSET
     names = [i.name for i in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
     rng = np.random.default_rng(1)
