@@ -8,9 +8,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from claimnet.export.last_layer import last_layer_on_first_token  # noqa: E402
 from claimnet.labels import LabelSet  # noqa: E402
 from claimnet.training.dropout import bulk_dropout_in  # noqa: E402
-from claimnet.export.last_layer import last_layer_on_first_token  # noqa: E402
 from claimnet.training.modeling import build_model, resolve_source  # noqa: E402
 
 TINY = {"num_hidden_layers": 2, "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64}

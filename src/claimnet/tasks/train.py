@@ -108,13 +108,13 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     import torch
     from transformers import set_seed
 
+    from claimnet.export.last_layer import last_layer_on_first_token
     from claimnet.runtime.encoding import SentenceEncoder
     from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights
     from claimnet.training.dataset import encoded_split, split_counts
     from claimnet.training.device import resolve_device
     from claimnet.training.dropout import bulk_dropout_in
-    from claimnet.export.last_layer import last_layer_on_first_token
     from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
     from claimnet.training.trainer import build_trainer
 
