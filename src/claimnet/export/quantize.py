@@ -37,18 +37,10 @@ _CONSTANTS = {
 }
 
 
-def _zero_point_nodes(helper, tensor_type, shape_of: str, zero_point: str, batch_tokens: bool) -> list:
-    """``zero_point``: uint8 128 shaped like the scales (what blocked QuantizeLinear asks), from
-    ``shape_of``: the (batch, tokens) input ids, plus a trailing 1 (``batch_tokens``), or a scale itself."""
+def _zero_point_nodes(helper, tensor_type, shape: str, zero_point: str) -> list:
+    """``zero_point``: uint8 128 of the given ``shape`` (blocked QuantizeLinear wants it shaped like the scales)."""
     fill = helper.make_tensor(zero_point + "_value", tensor_type.UINT8, [1], [128])
-    if not batch_tokens:
-        return [helper.make_node("Shape", [shape_of], [zero_point + "_shape"]),
-                helper.make_node("ConstantOfShape", [zero_point + "_shape"], [zero_point], value=fill)]
-    return [
-        helper.make_node("Shape", [shape_of], [zero_point + "_tokens"]),
-        helper.make_node("Concat", [zero_point + "_tokens", "tw_one"], [zero_point + "_shape"], axis=0),
-        helper.make_node("ConstantOfShape", [zero_point + "_shape"], [zero_point], value=fill),
-    ]
+    return [helper.make_node("ConstantOfShape", [shape], [zero_point], value=fill)]
 
 
 def _shapes(model) -> dict[str, tuple]:
@@ -61,21 +53,29 @@ def _shapes(model) -> dict[str, tuple]:
             for v in [*graph.input, *graph.value_info] if v.type.tensor_type.HasField("shape")}
 
 
-def _quantize_nodes(helper, x: str, hidden: int, prefix: str, zero_point: str) -> tuple[list, str, str]:
+def _quantize_nodes(helper, tensor_type, x: str, hidden: int, prefix: str,
+                    zero_point: str | None) -> tuple[list, str, str]:
     """Nodes quantizing ``x`` per token: scale = max|x| / 127 over the hidden axis, uint8 around 128.
 
     Returns the nodes, the quantized tensor and the scale. One ``QuantizeLinear``
     (round half to even, saturate) does what Div, Round, Add, Clip and Cast did
-    before, bit for bit.
+    before, bit for bit. ``zero_point``: a shared tensor shaped like the scale,
+    or None to build one from the scale's own shape.
     """
     p = prefix
-    return [
+    nodes = [
         helper.make_node("Abs", [x], [p + "abs"]),
         helper.make_node("ReduceMax", [p + "abs", "tw_last_axis"], [p + "max"], keepdims=1),
         helper.make_node("Max", [p + "max", "tw_tiny"], [p + "range"]),
         helper.make_node("Div", [p + "range", "tw_127"], [p + "scale"]),
-        helper.make_node("QuantizeLinear", [x, p + "scale", zero_point], [p + "xq"], axis=-1, block_size=hidden),
-    ], p + "xq", p + "scale"
+    ]
+    if zero_point is None:
+        zero_point = p + "zp"
+        nodes += [helper.make_node("Shape", [p + "scale"], [p + "scale_shape"]),
+                  *_zero_point_nodes(helper, tensor_type, p + "scale_shape", zero_point)]
+    nodes.append(helper.make_node("QuantizeLinear", [x, p + "scale", zero_point], [p + "xq"], axis=-1,
+                                  block_size=hidden))
+    return nodes, p + "xq", p + "scale"
 
 
 def _matmul_nodes(helper, tensor_type, xq: str, scale: str, y: str, prefix: str) -> list:
@@ -112,7 +112,11 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
     # activations shaped (batch, tokens, hidden) like the ids take one zero-point tensor built from the ids'
     # shape; any other (the last layer's [CLS] row) gets its own, from its scale's shape
     batch_tokens = len(ids) == 2 and None not in ids
-    nodes = _zero_point_nodes(helper, TensorProto, graph.input[0].name, "tw_zp", True) if batch_tokens else []
+    nodes = []
+    if batch_tokens:  # (batch, tokens) + [1]
+        nodes = [helper.make_node("Shape", [graph.input[0].name], ["tw_batch_tokens"]),
+                 helper.make_node("Concat", ["tw_batch_tokens", "tw_one"], ["tw_scale_shape"], axis=0),
+                 *_zero_point_nodes(helper, TensorProto, "tw_scale_shape", "tw_zp")]
     added, replaced = [], set()
     quantized: dict[str, tuple[str, str]] = {}  # activation -> its quantized tensor and scale
     count = 0
@@ -132,10 +136,9 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
         x = node.input[0]
         if x not in quantized:
             shared = batch_tokens and shapes.get(x, ())[:2] == ids and len(shapes[x]) == 3
-            zero_point = "tw_zp" if shared else prefix + "zp"
-            quantize, xq, scale = _quantize_nodes(helper, x, w.shape[0], prefix + "in_", zero_point)
-            nodes += quantize if shared else [*quantize[:4], *_zero_point_nodes(
-                helper, TensorProto, prefix + "in_scale", zero_point, False), quantize[4]]
+            quantize, xq, scale = _quantize_nodes(helper, TensorProto, x, w.shape[0], prefix + "in_",
+                                                  "tw_zp" if shared else None)
+            nodes += quantize
             quantized[x] = (xq, scale)
         nodes += _matmul_nodes(helper, TensorProto, *quantized[x], node.output[0], prefix)
         if uses[weight.name] == 1:
