@@ -110,6 +110,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
 
     from claimnet.export.last_layer import last_layer_on_first_token
     from claimnet.runtime.encoding import SentenceEncoder
+    from claimnet.training.allocator import freed_memory_kept
     from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights
     from claimnet.training.dataset import encoded_split, split_counts
@@ -164,12 +165,15 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )
-    bulk = cfg.trainer.bulk_dropout
+    bulk, keep = cfg.trainer.bulk_dropout, cfg.trainer.keep_freed_memory
     started = time.perf_counter()
     with (bulk_dropout_in(model) if (bulk is True or (bulk == "auto" and not on_gpu)) else nullcontext(0) as swapped,
-          last_layer_on_first_token(model) as first_token):
+          last_layer_on_first_token(model) as first_token,
+          freed_memory_kept() if (keep is True or (keep == "auto" and not on_gpu)) else nullcontext(False) as kept):
         if swapped:
             log.info("Dropout: %d modules draw their masks in bulk (trainer.bulk_dropout=%s)", swapped, bulk)
+        if kept:
+            log.info("Freed memory stays in the heap for the next step (trainer.keep_freed_memory=%s)", keep)
         if first_token:
             log.info("The last layer computes the [CLS] position alone (the only one the classifier reads)")
         result = trainer.train(resume_from_checkpoint=checkpoint)
