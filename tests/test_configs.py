@@ -56,7 +56,7 @@ def test_evaluate_and_export_configs_compose():
         ("evaluation.batch_size=0", r"evaluation.batch_size must be an int in the range \[1, inf\] or null"),
         ("optimized_metric=test_macro_f1", r"optimized_metric must be one of \['dev_macro_f1', 'dev_accuracy', 'dev_f1_attribution'"),
         ("trainer.per_device_train_batch_size=0", r"trainer.per_device_train_batch_size must be an int in the range \[1, inf\]"),
-        ("trainer.keep_freed_memory=always", r"trainer.keep_freed_memory must be one of \['auto', True, False\]"),
+        ("trainer.freeze_word_embeddings=yes", r"trainer.freeze_word_embeddings must be one of \[True, False\]"),
         ("trainer.bulk_dropout=fast", r"trainer.bulk_dropout must be one of \['auto', True, False\]"),
     ],
 )

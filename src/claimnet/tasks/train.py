@@ -110,13 +110,12 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
 
     from claimnet.export.last_layer import last_layer_on_first_token
     from claimnet.runtime.encoding import SentenceEncoder
-    from claimnet.training.allocator import freed_memory_kept
     from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights
     from claimnet.training.dataset import encoded_split, split_counts
     from claimnet.training.device import resolve_device
     from claimnet.training.dropout import bulk_dropout_in
-    from claimnet.training.modeling import build_model, build_tokenizer, resolve_source
+    from claimnet.training.modeling import build_model, build_tokenizer, freeze_word_embeddings, resolve_source
     from claimnet.training.trainer import build_trainer
 
     if cfg.trainer.num_threads:
@@ -159,21 +158,21 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
                                    cfg.trainer.weight_decay)
     else:
         model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout)
+    if cfg.trainer.freeze_word_embeddings:
+        frozen = freeze_word_embeddings(model)
+        log.info("Word embeddings frozen: %s weights not trained (trainer.freeze_word_embeddings=true)", f"{frozen:,}")
     trainer = build_trainer(
         model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=dev_ds,
         args=args, trainer_cfg=trainer_cfg, label_weights=weights, data_collator=collator, optimizer=optimizer,
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )
-    bulk, keep = cfg.trainer.bulk_dropout, cfg.trainer.keep_freed_memory
+    bulk = cfg.trainer.bulk_dropout
     started = time.perf_counter()
     with (bulk_dropout_in(model) if (bulk is True or (bulk == "auto" and not on_gpu)) else nullcontext(0) as swapped,
-          last_layer_on_first_token(model) as first_token,
-          freed_memory_kept() if (keep is True or (keep == "auto" and not on_gpu)) else nullcontext(False) as kept):
+          last_layer_on_first_token(model) as first_token):
         if swapped:
             log.info("Dropout: %d modules draw their masks in bulk (trainer.bulk_dropout=%s)", swapped, bulk)
-        if kept:
-            log.info("Freed memory stays in the heap for the next step (trainer.keep_freed_memory=%s)", keep)
         if first_token:
             log.info("The last layer computes the [CLS] position alone (the only one the classifier reads)")
         result = trainer.train(resume_from_checkpoint=checkpoint)

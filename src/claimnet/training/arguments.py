@@ -28,7 +28,7 @@ CLAIMNET_KEYS = {
     "use_cuda": "auto | true | false (TrainingArguments.use_cpu, inverted)",
     "resume": "continue run_dir from its last checkpoint",
     "bulk_dropout": "auto | true | false: dropout masks from bulk random bits (auto: on CPU)",
-    "keep_freed_memory": "auto | true | false: glibc keeps freed blocks for the next step (auto: on CPU)",
+    "freeze_word_embeddings": "true | false: the encoder's vocabulary matrix is not trained",
 }
 # Set by claimnet from other settings; a trainer key of the same name would be ignored, so it is refused.
 DERIVED = ("output_dir", "save_strategy", "save_steps", "load_best_model_at_end", "metric_for_best_model",
