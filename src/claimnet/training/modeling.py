@@ -85,7 +85,7 @@ def freeze_word_embeddings(model) -> int:
 
     On a corpus of a few thousand sentences the vocabulary matrix (half of
     MiniLM's weights) sees a few percent of its rows per epoch: fine-tuning it
-    buys nothing measurable (3 seeds, README) and costs its dense gradient,
+    buys nothing measurable (3 seeds, README: dev 0.864 ± 0.005 frozen, 0.861 ± 0.013 trained) and costs its dense gradient,
     gradient norm and AdamW update every step. Position and token-type
     embeddings, and everything above them, still train.
     """
