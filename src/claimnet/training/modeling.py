@@ -83,8 +83,8 @@ def build_model(
 def freeze_word_embeddings(model) -> int:
     """Stop training the (first) encoder's word embeddings; returns how many weights that froze.
 
-    The vocabulary matrix is half of MiniLM's weights, and a corpus of a few
-    thousand sentences gives most of its rows no gradient at all. Freezing it
+    The vocabulary matrix is half of MiniLM's weights, and the default corpus
+    uses half its rows (15,656 of 30,522 tokens), most of them rarely. Freezing it
     cost nothing measurable (3 seeds, README: dev macro-F1 0.864 +- 0.005
     frozen, 0.861 +- 0.013 trained) and spares its dense gradient, norm and
     AdamW update every step. Position and token-type embeddings, and
