@@ -58,6 +58,7 @@ def test_evaluate_and_export_configs_compose():
         ("trainer.per_device_train_batch_size=0", r"trainer.per_device_train_batch_size must be an int in the range \[1, inf\]"),
         ("trainer.freeze_word_embeddings=yes", r"trainer.freeze_word_embeddings must be one of \[True, False\]"),
         ("trainer.bulk_dropout=fast", r"trainer.bulk_dropout must be one of \['auto', True, False\]"),
+        ("trainer.fp32_residual=auto", r"trainer.fp32_residual must be one of \[True, False\]"),
     ],
 )
 def test_bad_values_name_key_and_allowed_values(override, message):

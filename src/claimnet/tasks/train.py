@@ -113,7 +113,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights
     from claimnet.training.dataset import encoded_split, split_counts
-    from claimnet.training.device import resolve_device
+    from claimnet.training.device import bf16_residual_stream, resolve_device
     from claimnet.training.dropout import bulk_dropout_in
     from claimnet.training.modeling import build_model, build_tokenizer, freeze_word_embeddings, resolve_source
     from claimnet.training.trainer import build_trainer
@@ -168,9 +168,13 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
         callbacks=callbacks or [],
     )
     bulk = cfg.trainer.bulk_dropout
+    bf16_stream = precision == "bf16" and not on_gpu and not cfg.trainer.fp32_residual
     started = time.perf_counter()
     with (bulk_dropout_in(model) if (bulk is True or (bulk == "auto" and not on_gpu)) else nullcontext(0) as swapped,
-          last_layer_on_first_token(model) as first_token):
+          last_layer_on_first_token(model) as first_token,
+          bf16_residual_stream(model) if bf16_stream else nullcontext(False) as residual_bf16):
+        if residual_bf16:
+            log.info("The residual stream runs in bf16 (trainer.fp32_residual=false)")
         if swapped:
             log.info("Dropout: %d modules draw their masks in bulk (trainer.bulk_dropout=%s)", swapped, bulk)
         if first_token:

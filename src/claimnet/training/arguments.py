@@ -29,6 +29,7 @@ CLAIMNET_KEYS = {
     "resume": "continue run_dir from its last checkpoint",
     "bulk_dropout": "auto | true | false: dropout masks from bulk random bits (auto: on CPU)",
     "freeze_word_embeddings": "true | false: the encoder's vocabulary matrix is not trained",
+    "fp32_residual": "true | false: under CPU bf16 autocast, keep the residual stream in fp32",
 }
 # Set by claimnet from other settings; a trainer key of the same name would be ignored, so it is refused.
 DERIVED = ("output_dir", "save_strategy", "save_steps", "load_best_model_at_end", "metric_for_best_model",

@@ -50,6 +50,7 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     check_choice(cfg, "trainer.resume", [True, False])
     check_choice(cfg, "trainer.bulk_dropout", ["auto", True, False])
     check_choice(cfg, "trainer.freeze_word_embeddings", [True, False])
+    check_choice(cfg, "trainer.fp32_residual", [True, False])
     check_choice(cfg, "evaluation.backend", BACKENDS)
     check_choice(cfg, "evaluation.precision", PRECISIONS)
     if get(cfg, "trainer.eval_strategy") == "steps":
