@@ -19,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 from claimnet.bundled import config_dir as bundled_config_dir
 from claimnet.bundled import corpus_dir
 from claimnet.errors import ClaimnetError, ConfigError
+from claimnet.training.device import keep_onednn_primitives
 from claimnet.training.distributed import on_main
 from claimnet.training.runs import run_dir_for
 
@@ -29,6 +30,8 @@ for _name, _resolver in (("claimnet_run_dir", run_dir_for),
     if not OmegaConf.has_resolver(_name):
         OmegaConf.register_new_resolver(_name, _resolver)
 
+
+keep_onednn_primitives()  # before any torch op of the script's process (oneDNN reads it once)
 
 _outcome: dict[str, int] = {}
 

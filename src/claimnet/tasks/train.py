@@ -113,11 +113,12 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights
     from claimnet.training.dataset import encoded_split, split_counts
-    from claimnet.training.device import bf16_residual_stream, resolve_device
+    from claimnet.training.device import bf16_residual_stream, keep_onednn_primitives, resolve_device
     from claimnet.training.dropout import bulk_dropout_in
     from claimnet.training.modeling import build_model, build_tokenizer, freeze_word_embeddings, resolve_source
     from claimnet.training.trainer import build_trainer
 
+    keep_onednn_primitives()
     if cfg.trainer.num_threads:
         torch.set_num_threads(cfg.trainer.num_threads)
     set_seed(cfg.seed)

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from claimnet.errors import ConfigError
 from claimnet.runtime.environment import resolve_precision
+
+ONEDNN_PRIMITIVE_CACHE = 8192  # kernels oneDNN keeps (its default: 1,024)
+
+
+def keep_onednn_primitives() -> None:
+    """Give oneDNN room to keep every kernel a CPU run builds, unless the user sized its cache.
+
+    Dynamic padding gives batches many sequence lengths, and oneDNN builds a set
+    of kernels for each (23 for a bf16 MiniLM step); its default cache of 1,024
+    evicted them within an epoch, so they were built again and again (3,646 builds
+    in two passes over 100 real batch shapes, against 1,308 with room). oneDNN reads
+    the setting once, at its first use in the process: the scripts call this before
+    anything else runs, and ``fit`` calls it for callers who train from Python.
+    """
+    if not any(k in os.environ for k in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY")):
+        os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = str(ONEDNN_PRIMITIVE_CACHE)
 
 
 def resolve_device(use_cuda: Any, precision: str) -> tuple[bool, str]:

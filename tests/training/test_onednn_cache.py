@@ -1,0 +1,53 @@
+"""keep_onednn_primitives: a script's process keeps every oneDNN kernel it builds; a user's own size wins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("torch")
+
+from claimnet.training.device import ONEDNN_PRIMITIVE_CACHE, keep_onednn_primitives  # noqa: E402
+
+# 1,100 bf16 linear layers of distinct shapes, twice: with oneDNN's default cache (1,024) the
+# second round builds every kernel again; with claimnet's it finds them all.
+ROUNDS = """
+import os, sys
+{setup}
+import torch
+w = torch.randn(64, 64, dtype=torch.bfloat16)
+for _ in range(2):
+    for n in range(1, 1101):
+        torch.nn.functional.linear(torch.randn(n, 64, dtype=torch.bfloat16), w)
+    print("ROUND", flush=True)
+"""
+
+
+def builds_per_round(setup: str) -> list[int]:
+    env = {k: v for k, v in os.environ.items() if "PRIMITIVE_CACHE" not in k} | {"ONEDNN_VERBOSE": "all"}
+    out = subprocess.run([sys.executable, "-c", ROUNDS.format(setup=setup)], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return [chunk.count("create:cache_miss") for chunk in out.split("ROUND")[:2]]
+
+
+@pytest.mark.parametrize("var", ["ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"])
+def test_a_users_own_size_is_kept(monkeypatch, var):
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    monkeypatch.delenv("DNNL_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    monkeypatch.setenv(var, "64")
+    keep_onednn_primitives()
+    assert os.environ[var] == "64"
+    assert "ONEDNN_PRIMITIVE_CACHE_CAPACITY" not in os.environ or var == "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
+
+
+def test_the_scripts_entry_sizes_the_cache_before_torch_runs():
+    default_first, default_second = builds_per_round("")
+    if default_first < 1000:
+        pytest.skip("bf16 products on this CPU do not go through oneDNN")
+    assert default_second >= 1000  # evicted: built again
+    first, second = builds_per_round("import claimnet.tasks.entry")
+    assert first >= 1000 and second == 0
+    assert ONEDNN_PRIMITIVE_CACHE > 2 * 1100
