@@ -58,10 +58,10 @@ def bf16_residual_stream(model) -> Iterator[bool]:
     ``embeddings`` module); on exit the model is as it was.
     """
     import torch
-    from transformers import PreTrainedModel
 
-    encoder = next((m for m in model.modules() if isinstance(m, PreTrainedModel)), None)
-    embeddings = getattr(getattr(encoder, "base_model", None), "embeddings", None)
+    from claimnet.training.modeling import first_encoder
+
+    embeddings = getattr(getattr(first_encoder(model), "base_model", None), "embeddings", None)
     if not isinstance(embeddings, torch.nn.Module):
         yield False
         return

@@ -80,6 +80,13 @@ def build_model(
     return AutoModelForSequenceClassification.from_pretrained(source, **label_kwargs)
 
 
+def first_encoder(model):
+    """The first ``PreTrainedModel`` in ``model``: itself, or the article model's encoder; None if none."""
+    from transformers import PreTrainedModel
+
+    return next((m for m in model.modules() if isinstance(m, PreTrainedModel)), None)
+
+
 def freeze_word_embeddings(model) -> int:
     """Stop training the (first) encoder's word embeddings; returns how many weights that froze.
 
@@ -89,9 +96,7 @@ def freeze_word_embeddings(model) -> int:
     dense gradient, norm and AdamW update every step. Position and token-type
     embeddings, and everything above them, still train.
     """
-    from transformers import PreTrainedModel
-
-    encoder = next((m for m in model.modules() if isinstance(m, PreTrainedModel)), None)
+    encoder = first_encoder(model)
     if encoder is None or encoder.get_input_embeddings() is None:
         return 0
     weight = encoder.get_input_embeddings().weight
