@@ -12,7 +12,7 @@ ort = pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from claimnet.export.quantize import QUANTIZE_OPSET, quantize_token_wise  # noqa: E402
+from claimnet.export.quantize import QUANTIZE_OPSET, WEIGHT_LEVELS, quantize_token_wise  # noqa: E402
 from claimnet.runtime.backends import ONNX_FILES  # noqa: E402
 
 
@@ -21,11 +21,11 @@ def run(path, feed):
 
 
 def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The recipe in numpy: per-row scale max|x|/127, symmetric; per-column int8 weights; both scales back."""
+    """The recipe in numpy: per-row scale max|x|/127, symmetric; per-column 7-bit weights; both scales back."""
     scale = np.maximum(np.abs(x).max(axis=-1, keepdims=True), 1e-8) / 127.0
     xq = np.clip(np.round(x / scale), -128, 127)
-    column = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
-    wq = np.clip(np.round(w / column), -127, 127)
+    column = np.maximum(np.abs(w).max(axis=0), 1e-12) / WEIGHT_LEVELS
+    wq = np.clip(np.round(w / column), -WEIGHT_LEVELS, WEIGHT_LEVELS)
     return (xq @ wq) * column * scale
 
 
@@ -49,6 +49,23 @@ def test_two_products_of_one_activation_match_the_recipe_and_share_its_quantizat
     np.testing.assert_allclose(y2, reference(x, w2), rtol=1e-5, atol=1e-5)
     alone, _ = run(target, {"x": x[2:3]})
     np.testing.assert_array_equal(alone[0], y1[2])  # a row's result is its own
+
+
+def test_products_at_full_range_are_exact_on_every_cpu(tmp_path):
+    # every activation at its row's maximum and every weight at its column's: the pair sums that saturate
+    # 16 bits in onnxruntime's AVX2 u8 x s8 kernel (no VNNI) with 8-bit weights
+    w = np.ones((64, 8), np.float32)
+    w[:, 1::2] = -1.0
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "full",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["rows", 64])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["rows", 8])],
+                              initializer=[numpy_helper.from_array(w, "w")])
+    source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), source)
+    quantize_token_wise(source, target)
+    x = np.stack([np.full(64, 3.0), np.full(64, -2.0), np.where(np.arange(64) % 2, 1.0, -1.0)]).astype(np.float32)
+    (y,) = run(target, {"x": x})
+    np.testing.assert_allclose(y, x @ w, rtol=1e-5, atol=1e-4)
 
 
 def test_the_exported_encoder_quantizes_each_activation_once_and_stays_near_fp32(export_dir, tmp_path):
