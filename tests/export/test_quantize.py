@@ -29,17 +29,23 @@ def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (xq @ wq) * column * scale
 
 
+def save_matmuls(path, width: int, weights: dict[str, np.ndarray]) -> None:
+    """An fp32 graph of ``x`` (rows, width) times each named weight, one output ``y`` + name[1:] per weight."""
+    outputs = {name: "y" + name[1:] for name in weights}
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", name], [out]) for name, out in outputs.items()],
+        "matmuls", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["rows", width])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["rows", weights[name].shape[1]])
+         for name, out in outputs.items()],
+        initializer=[numpy_helper.from_array(w, name) for name, w in weights.items()])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), path)
+
+
 def test_two_products_of_one_activation_match_the_recipe_and_share_its_quantization(tmp_path):
     rng = np.random.default_rng(0)
     w1, w2 = rng.normal(size=(16, 8)).astype(np.float32), rng.normal(size=(16, 4)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w1"], ["y1"]), helper.make_node("MatMul", ["x", "w2"], ["y2"])],
-        "two", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["rows", 16])],
-        [helper.make_tensor_value_info("y1", TensorProto.FLOAT, ["rows", 8]),
-         helper.make_tensor_value_info("y2", TensorProto.FLOAT, ["rows", 4])],
-        initializer=[numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(w2, "w2")])
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), source)
+    save_matmuls(source, 16, {"w1": w1, "w2": w2})
     assert quantize_token_wise(source, target) == 2
     ops = Counter(n.op_type for n in onnx.load(target).graph.node)
     assert ops["MatMulInteger"] == 2 and ops["QuantizeLinear"] == 1  # x quantized once for both
@@ -56,12 +62,8 @@ def test_products_at_full_range_are_exact_on_every_cpu(tmp_path):
     # 16 bits in onnxruntime's AVX2 u8 x s8 kernel (no VNNI) with 8-bit weights
     w = np.ones((64, 8), np.float32)
     w[:, 1::2] = -1.0
-    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "full",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["rows", 64])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["rows", 8])],
-                              initializer=[numpy_helper.from_array(w, "w")])
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), source)
+    save_matmuls(source, 64, {"w": w})
     quantize_token_wise(source, target)
     x = np.stack([np.full(64, 3.0), np.full(64, -2.0), np.where(np.arange(64) % 2, 1.0, -1.0)]).astype(np.float32)
     (y,) = run(target, {"x": x})
