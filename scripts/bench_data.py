@@ -75,7 +75,7 @@ print(json.dumps({"peak_rss_mb": PEAK["VmHWM"], "seconds": round(time.perf_count
 FIRST_STEP = SAMPLER + """
 import os, sys, time
 start = time.perf_counter()
-from claimnet.tasks.entry import compose_job
+from claimnet.tasks.runner import compose_job
 from claimnet.tasks.train import train
 from transformers import TrainerCallback
 

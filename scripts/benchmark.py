@@ -1,21 +1,12 @@
-"""`make bench`: compose configs/benchmark.yaml with key=value overrides and run claimnet.tasks.benchmark.benchmark."""
+"""`make bench`: claimnet against the standard Hugging Face recipe (configs/benchmark.yaml with key=value overrides)."""
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("CLAIMNET_ROOT", str(Path(__file__).resolve().parents[1]))
 
-import hydra  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
-
-from claimnet.tasks.benchmark import benchmark  # noqa: E402
-from claimnet.tasks.entry import exit_with, run  # noqa: E402
-
-
-@hydra.main(version_base="1.3", config_path="../configs", config_name="benchmark")
-def main(cfg: DictConfig):
-    return run(benchmark, cfg)
-
+from claimnet.tasks.runner import run_job  # noqa: E402
 
 if __name__ == "__main__":
-    exit_with(main, "benchmark")
+    sys.exit(run_job("bench", sys.argv[1:], "scripts/benchmark.py"))

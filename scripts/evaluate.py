@@ -1,21 +1,12 @@
-"""`make evaluate`: compose configs/evaluate.yaml with key=value overrides and run claimnet.tasks.evaluate.evaluate."""
+"""`make evaluate`: score an export with reports and gates (configs/evaluate.yaml with key=value overrides)."""
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("CLAIMNET_ROOT", str(Path(__file__).resolve().parents[1]))
 
-import hydra  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
-
-from claimnet.tasks.entry import exit_with, run  # noqa: E402
-from claimnet.tasks.evaluate import evaluate  # noqa: E402
-
-
-@hydra.main(version_base="1.3", config_path="../configs", config_name="evaluate")
-def main(cfg: DictConfig):
-    return run(evaluate, cfg)
-
+from claimnet.tasks.runner import run_job  # noqa: E402
 
 if __name__ == "__main__":
-    exit_with(main, "evaluate")
+    sys.exit(run_job("evaluate", sys.argv[1:], "scripts/evaluate.py"))

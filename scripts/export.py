@@ -1,21 +1,12 @@
-"""`make export`: compose configs/export.yaml with key=value overrides and run claimnet.tasks.export.export."""
+"""`make export`: re-export a finished run (configs/export.yaml with key=value overrides)."""
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("CLAIMNET_ROOT", str(Path(__file__).resolve().parents[1]))
 
-import hydra  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
-
-from claimnet.tasks.entry import exit_with, run  # noqa: E402
-from claimnet.tasks.export import export  # noqa: E402
-
-
-@hydra.main(version_base="1.3", config_path="../configs", config_name="export")
-def main(cfg: DictConfig):
-    return run(export, cfg)
-
+from claimnet.tasks.runner import run_job  # noqa: E402
 
 if __name__ == "__main__":
-    exit_with(main, "export")
+    sys.exit(run_job("export", sys.argv[1:], "scripts/export.py"))

@@ -40,15 +40,10 @@ def _outputs_outside_the_repository(tmp_path_factory):
 
 
 def compose(config_name: str = "train", overrides: list[str] | None = None):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
+    """A job's config as the commands compose it (schema checks of the overrides included)."""
+    from claimnet.tasks.runner import compose_job
 
-    import claimnet.tasks.entry  # noqa: F401  (registers the resolvers)
-
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return hydra_compose(config_name=config_name, overrides=overrides or [], return_hydra_config=False)
+    return compose_job(config_name, overrides or [], resolve_outputs=False)
 
 
 @pytest.fixture

@@ -11,39 +11,35 @@ instead of exiting.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-_TASKS = {"train": ("claimnet.tasks.train", "train"), "evaluate": ("claimnet.tasks.evaluate", "evaluate"),
-          "export": ("claimnet.tasks.export", "export"), "benchmark": ("claimnet.tasks.benchmark", "benchmark")}
+from claimnet.tasks.registry import JOBS
 
 
-def _job(name: str, config_name: str, overrides: Sequence[str], config_dir) -> Any:
-    import claimnet.tasks.entry  # noqa: F401  (registers the resolvers)
-    from claimnet.tasks.entry import compose_job
+def _job(name: str, overrides: Sequence[str], config_dir: str | Path | None) -> Any:
+    from claimnet.tasks.runner import compose_job
 
-    module, function = _TASKS[name]
-    task = getattr(importlib.import_module(module), function)
-    return task(compose_job(config_name, overrides, config_dir))
+    job = JOBS[name]
+    return job.function()(compose_job(job.config_name, overrides, config_dir))
 
 
 def train(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
-    """Fit, export and evaluate, as ``make train ARGS="..."``; returns run/export folders and metrics."""
-    return _job("train", "train", overrides, config_dir)
+    """Fit, export and evaluate, as ``claimnet train ...``; returns run/export folders and metrics."""
+    return _job("train", overrides, config_dir)
 
 
 def evaluate(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
     """Score an export (``model_path=...``) with reports and gates; returns ``metrics.json``'s content."""
-    return _job("evaluate", "evaluate", overrides, config_dir)
+    return _job("evaluate", overrides, config_dir)
 
 
 def export(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
     """Re-export a run's best checkpoint (``run_dir=...``)."""
-    return _job("export", "export", overrides, config_dir)
+    return _job("export", overrides, config_dir)
 
 
 def benchmark(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
     """The speed benchmark; returns its JSON report."""
-    return _job("benchmark", "benchmark", overrides, config_dir)
+    return _job("bench", overrides, config_dir)

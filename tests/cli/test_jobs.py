@@ -87,17 +87,22 @@ def test_the_python_api_trains_with_a_users_own_config_folder(tmp_path):
         claimnet.train(overrides="experiment=smoke")
 
 
-def test_job_help_describes_each_key_from_the_configs_own_comments(capsys):
+def test_job_help_describes_each_key_from_the_schema(capsys):
     assert main(["train", "--help"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("claimnet train: fine-tune on annotated articles")
     assert "  data         claimnet_wikinews*, custom" in text
-    for key, words in [("trainer.num_train_epochs = 4", ""), ("trainer.class_weights = sqrt", "none | balanced | sqrt"),
+    for key, words in [("trainer.num_train_epochs = 4.0", "passes over the training data"), ("trainer.class_weights = sqrt", "none | balanced | sqrt"),
                        ("model.context_window = 0", "sentences of context on each side")]:
         line = next(line for line in text.splitlines() if line.strip().startswith(key))
         assert words in line
     assert main(["evaluate", "--help"]) == 0
     assert "minimum macro-F1" in capsys.readouterr().out
+    assert main(["train", "--help", "trainer.precision"]) == 0
+    one = capsys.readouterr().out
+    assert one.startswith("trainer.precision = auto") and "one of auto | bf16 | fp16 | fp32" in one
+    assert main(["train", "--help", "trainer.lerning_rate"]) == 0
+    assert "Did you mean trainer.learning_rate?" in capsys.readouterr().out
 
 
 def test_shell_completion_offers_subcommands_groups_and_keys(capsys):

@@ -7,7 +7,7 @@ import json
 import pytest
 from hydra.utils import instantiate
 
-from claimnet.tasks.entry import compose_job
+from claimnet.tasks.runner import compose_job
 from conftest import run_script
 
 

@@ -68,7 +68,7 @@ def test_onnx_matches_torch_on_shapes_the_export_never_saw(article_run):
 
     from claimnet import ClaimTagger
     from claimnet.labels import LabelSet
-    from claimnet.tasks.entry import compose_job
+    from claimnet.tasks.runner import compose_job
     from claimnet.training.article import build_article_model
     from claimnet.training.modeling import resolve_source
 

@@ -37,10 +37,9 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
     return sorted({s for a in parser._actions for s in a.option_strings if s.startswith("--")})
 
 
-def script(shell: str) -> str:
-    from claimnet.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+def script(shell: str, parser: argparse.ArgumentParser) -> str:
+    """The completion script for ``parser`` (the ``claimnet`` command's own)."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     commands = sorted(c for c in sub.choices if not c.startswith("_"))
     data = next(a for a in sub.choices["data"]._actions if isinstance(a, argparse._SubParsersAction))
     text = SCRIPT % {
@@ -53,15 +52,18 @@ def script(shell: str) -> str:
 
 
 def _print_script(args: argparse.Namespace) -> int:
-    sys.stdout.write(script(args.shell))
+    sys.stdout.write(script(args.shell, args.root_parser))
     return 0
 
 
 def _complete(args: argparse.Namespace) -> int:
-    from claimnet.cli.jobs import JOBS
     from claimnet.tasks.help import completion_words
+    from claimnet.tasks.registry import JOBS
+    from claimnet.tasks.runner import compose_job
 
-    print("\n".join(completion_words(JOBS[args.job][2])))
+    job = JOBS[args.job]
+    cfg = compose_job(job.config_name, [], keep_hydra=True, resolve_outputs=False)
+    print("\n".join(completion_words(job, cfg)))
     return 0
 
 

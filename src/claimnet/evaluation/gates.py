@@ -23,8 +23,9 @@ def check_gate_values(gates: Mapping[str, Any]) -> None:
     for key, value in values.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not 0 <= value <= 1):
+            shown = int(value) if isinstance(value, float) and value.is_integer() else value
             raise ConfigError(f"{key} must be a number in the range [0, 1] (an F1 score) or null. "
-                              f"Got {value!r} instead.")
+                              f"Got {shown!r} instead.")
 
 
 def validate_gates(gates: Mapping[str, Any], labels: list[str], has_previous: bool) -> None:

@@ -81,10 +81,12 @@ def apply_quick(cfg) -> None:
     """Shrink the run to seconds (``quick=true``), from the config's ``quick_overrides``."""
     from omegaconf import OmegaConf
 
+    from claimnet.config.schema import ModelConfig
+
     OmegaConf.set_struct(cfg, False)
     for key, value in cfg.quick_overrides.items():
-        if key == "model":
-            cfg.model = OmegaConf.load(value)
+        if key == "model":  # a whole preset: the schema's defaults, then the preset's values
+            cfg.model = OmegaConf.merge(OmegaConf.structured(ModelConfig), OmegaConf.load(value))
         else:
             OmegaConf.update(cfg, key, value, merge=False)
 

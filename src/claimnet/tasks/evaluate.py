@@ -7,17 +7,17 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from claimnet.config import check_choice, check_number
+from claimnet.config.checks import check_config
+from claimnet.config.schema import EvaluateJob
 from claimnet.data import load_articles
 from claimnet.errors import GateFailure, ModelLoadError
 from claimnet.evaluation.gates import check_gate_values, validate_gates
 from claimnet.evaluation.history import read_previous
 from claimnet.evaluation.metrics import headline
 from claimnet.evaluation.scoring import evaluate_split
-from claimnet.runtime.backends import BACKENDS, PRECISIONS
 from claimnet.runtime.manifest import MANIFEST_NAME
 from claimnet.runtime.tagger import ClaimTagger
-from claimnet.tasks.entry import job_dir
+from claimnet.tasks.folders import job_dir
 
 
 def resolve_model_path(path: str | Path) -> Path:
@@ -30,9 +30,7 @@ def resolve_model_path(path: str | Path) -> Path:
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Score an export; returns the metrics, and raises :class:`GateFailure` (exit 1) when a gate fails."""
-    check_choice(cfg, "evaluation.backend", BACKENDS)
-    check_choice(cfg, "evaluation.precision", PRECISIONS)
-    check_number(cfg, "evaluation.bootstrap_resamples", 0, integer=True)
+    check_config(cfg, EvaluateJob)
     check_gate_values(cfg.gates)
     model_path = resolve_model_path(cfg.model_path)
     if not (model_path / MANIFEST_NAME).is_file():

@@ -9,7 +9,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from claimnet.config import validate_export_config
+from claimnet.config.checks import check_config
+from claimnet.config.schema import ExportJob
 from claimnet.data import label_counts, load_splits
 from claimnet.errors import ModelLoadError
 from claimnet.labels import LabelSet
@@ -26,7 +27,7 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     from claimnet.export.bundle import build_export
     from claimnet.training.trainer import last_checkpoint
 
-    validate_export_config(cfg)
+    check_config(cfg, ExportJob)
     run_dir = Path(cfg.run_dir)
     config_path = run_dir / "config.yaml"
     if not config_path.exists():

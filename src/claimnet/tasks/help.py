@@ -1,80 +1,80 @@
-"""``--help`` for the jobs: every key of the groups that apply, its default and what it means.
+"""``claimnet JOB --help [KEY]``: every setting of the job with its default and meaning, from the schema.
 
-The descriptions are the config files' own comments (``key: value  # what it
-is``, or comment lines above a key), so the help and the configs never
-disagree; the values are the composed defaults of this job.
+The descriptions are the schema fields' own ``help`` (:mod:`claimnet.config.schema`),
+the values the composed defaults of this job, so help and behaviour cannot disagree.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import dataclasses
+from typing import Any
 
 from omegaconf import OmegaConf
 
 from claimnet.bundled import config_dir
-
-SUMMARY = {
-    "train": "fine-tune on annotated articles, export the model, evaluate the export on dev and test",
-    "evaluate": "score an export on annotated JSONL: reports for people, metrics.json and gates for CI",
-    "export": "re-export a run's best checkpoint with this call's export and evaluation settings",
-    "benchmark": "time claimnet against the standard Hugging Face recipe and transformers.pipeline",
-}
-_KEY = re.compile(r"^(\s*)([A-Za-z_][\w]*):(.*)$")
+from claimnet.config.schema import JOB_SCHEMAS, dataclass_of, field_at
+from claimnet.tasks.registry import Job
 
 
-def yaml_comments(path: Path, prefix: str = "") -> dict[str, str]:
-    """Dotted key -> its comment in one config file."""
-    docs: dict[str, str] = {}
-    stack: list[tuple[int, str]] = []
-    pending: list[str] = []
-    header = True  # comment lines before the first key describe the file, not that key
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if not stripped:
-            pending = []
-            continue
-        if stripped.startswith("#"):
-            if "@package" not in stripped:
-                pending.append(stripped.lstrip("# ").strip())
-            continue
-        match = _KEY.match(line)
-        if not match:
-            pending = [] if not stripped.startswith("-") else pending
-            continue
-        indent, key, rest = len(match.group(1)), match.group(2), match.group(3)
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        dotted = ".".join([k for _, k in stack] + [key])
-        comment = rest.split(" #", 1)[1].strip() if " #" in rest else ""
-        if header:
-            header, pending = False, []
-        if dotted.split(".")[0] not in ("defaults", "hydra") and (comment or pending):
-            docs[prefix + dotted] = comment or " ".join(pending)
-        pending = []
-        if not rest.split(" #", 1)[0].strip():
-            stack.append((indent, key))
-    return docs
-
-
-def describe(config_name: str, prog: str) -> str:
-    """The help text of one job."""
-    from claimnet.tasks.entry import compose_job
-
-    cfg = compose_job(config_name, [], keep_hydra=True, resolve_outputs=False)
+def _composed(cfg):
+    """The chosen group options, and the job's settings as plain values (interpolations kept)."""
     choices = {k: v for k, v in OmegaConf.to_container(cfg.hydra.runtime.choices).items()
-               if not k.startswith("hydra/")}
+               if not k.startswith("hydra/") and not k.endswith("_schema")}
+    values = OmegaConf.to_container(cfg, resolve=False)
+    values.pop("hydra", None)
+    return choices, values
+
+
+def _flatten(node: dict[str, Any], schema: type, prefix: str = ""):
+    """(dotted key, value, field) for every setting; nested groups flattened, free-form mappings kept whole."""
+    for key, value in node.items():
+        dotted = f"{prefix}{key}"
+        f = field_at(schema, dotted)
+        if isinstance(value, dict) and f is not None and dataclass_of(f) is not None:
+            yield from _flatten(value, schema, dotted + ".")
+        else:
+            yield dotted, value, f
+
+
+def _allowed(f: dataclasses.Field | None) -> str:
+    if f is None:
+        return ""
+    meta = f.metadata
+    if meta.get("choices") is not None:
+        return "one of " + " | ".join("null" if c is None else str(c).lower() if isinstance(c, bool) else str(c)
+                                      for c in meta["choices"])
+    low, high = meta.get("low"), meta.get("high")
+    if low is None and high is None:
+        return ""
+    left = "(" if meta.get("low_open") else "["
+    return f"in {left}{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+
+
+def describe(job: Job, cfg, prog: str, topic: str | None = None) -> str:
+    """The help text of one job, or of one key or group of it (``--help trainer.learning_rate``).
+
+    ``cfg`` is the job's default config, composed with its ``hydra`` node.
+    """
+    schema = JOB_SCHEMAS[job.config_name]
+    choices, values = _composed(cfg)
+    settings = list(_flatten(values, schema))
+    if topic:
+        chosen = [(k, v, f) for k, v, f in settings if k == topic or k.startswith(topic + ".")]
+        if not chosen:
+            from claimnet.config.checks import unknown_key_message
+
+            return unknown_key_message(topic, schema) + "\n"
+        lines = []
+        for key, value, f in chosen:
+            lines += [f"{key} = {value}", f"  {f.metadata.get('help', '') if f else ''}".rstrip()]
+            if _allowed(f):
+                lines.append(f"  {_allowed(f)}")
+            lines.append(f"  type: {getattr(f.type, '__name__', f.type) if f else 'any'}")
+        return "\n".join(lines) + "\n"
     root = config_dir()
-    docs = yaml_comments(root / f"{config_name}.yaml")
-    if config_name == "benchmark":
-        docs = {**yaml_comments(root / "train.yaml"), **docs}
-    for group, option in choices.items():
-        if option and (root / group / f"{option}.yaml").is_file():
-            for base in sorted((root / group / "base").glob("*.yaml")):
-                docs.update(yaml_comments(base, f"{group}."))
-            docs.update(yaml_comments(root / group / f"{option}.yaml", f"{group}."))
-    lines = [f"{prog}: {SUMMARY.get(config_name, '')}.", "",
+    lines = [f"{prog}: {job.summary}.", "",
              f"Usage: {prog} [group=option ...] [key=value ...]",
+             "  --help KEY         one key or group: its meaning, default and allowed values",
              "  --cfg job          print the composed config and exit",
              "  -m                 multirun (sweeps: a=1,2 b=x,y)",
              "  --config-dir DIR   your own configs, searched before claimnet's",
@@ -86,33 +86,19 @@ def describe(config_name: str, prog: str) -> str:
             lines.append(f"  {group:<12} " + ", ".join(o + ("*" if o == option else "") for o in options))
         lines.append("")
     lines.append("Keys (key=value), with their defaults:")
-    job = OmegaConf.to_container(cfg, resolve=False)
-    job.pop("hydra", None)
-    for key, value in _flatten(job):
-        doc = docs.get(key, "")
+    for key, value, f in settings:
         text = str(value)
         shown = f"{key} = {text if len(text) <= 48 else text[:45] + '...'}"
-        lines.append(f"  {shown:<58} {doc}".rstrip() if doc else f"  {shown}")
+        doc = " ".join(x for x in (f.metadata.get("help", "") if f else "", f"({_allowed(f)})" if _allowed(f) else "")
+                       if x)
+        lines.append(f"  {shown:<58} {doc}".rstrip())
     return "\n".join(lines) + "\n"
 
 
-def _flatten(node, prefix: str = ""):
-    for key, value in node.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value and dotted not in ("data.label_descriptions", "quick_overrides"):
-            yield from _flatten(value, dotted + ".")
-        else:
-            yield dotted, value
-
-
-def completion_words(config_name: str) -> list[str]:
+def completion_words(job: Job, cfg) -> list[str]:
     """What a shell may complete after ``claimnet <job>``: ``group=option`` and ``key=``."""
-    from claimnet.tasks.entry import compose_job
-
-    cfg = compose_job(config_name, [], keep_hydra=True, resolve_outputs=False)
+    schema = JOB_SCHEMAS[job.config_name]
+    choices, values = _composed(cfg)
     root = config_dir()
-    words = [f"{group}={p.stem}" for group in OmegaConf.to_container(cfg.hydra.runtime.choices)
-             if not group.startswith("hydra/") for p in sorted((root / group).glob("*.yaml"))]
-    job = OmegaConf.to_container(cfg, resolve=False)
-    job.pop("hydra", None)
-    return words + [f"{key}=" for key, _ in _flatten(job)] + ["--cfg", "--config-dir", "--help", "-m"]
+    words = [f"{group}={p.stem}" for group in choices for p in sorted((root / group).glob("*.yaml"))]
+    return words + [f"{key}=" for key, _, _ in _flatten(values, schema)] + ["--cfg", "--config-dir", "--help", "-m"]

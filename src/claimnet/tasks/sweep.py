@@ -34,16 +34,17 @@ def optimized_value(summary: Mapping[str, Any], name: str) -> float:
 
 def trial_record(config: DictConfig, job_return: JobReturn) -> dict[str, Any]:
     """One trial: its number, overrides, status and, when it finished, its dev figures and training time."""
-    from claimnet.tasks.entry import last_error
-
     run_dir = Path(config.hydra.runtime.output_dir)
     record: dict[str, Any] = {"trial": int(config.hydra.job.num), "overrides": list(job_return.overrides or []),
                               "run_dir": str(run_dir)}
     try:
-        value = job_return.return_value if job_return.status == JobStatus.COMPLETED else None
+        outcome = job_return.return_value if job_return.status == JobStatus.COMPLETED else None
         error = None if job_return.status == JobStatus.COMPLETED else repr(job_return._return_value)
     except Exception as exc:  # noqa: BLE001  (the trial's own error, recorded rather than raised)
-        value, error = None, repr(exc)
+        outcome, error = None, repr(exc)
+    if error is None and getattr(outcome, "error", None) is not None:  # claimnet's runner recorded why it failed
+        error = str(outcome.error).splitlines()[0] if str(outcome.error) else repr(outcome.error)
+    value = float(outcome) if outcome is not None and error is None else None
     metrics_file = run_dir / "eval" / "dev" / "metrics.json"
     if error is None and value is not None and not math.isnan(value) and metrics_file.exists():
         summary = json.loads((run_dir / "summary.json").read_text())
@@ -53,7 +54,7 @@ def trial_record(config: DictConfig, job_return: JobReturn) -> dict[str, Any]:
                    "epochs": summary["training"].get("epochs"),
                    "train_seconds": summary["training"].get("seconds")}
     else:
-        record |= {"status": "failed", "error": error or last_error() or "the trial returned no figure"}
+        record |= {"status": "failed", "error": error or "the trial returned no figure"}
     return record
 
 

@@ -17,7 +17,7 @@ from claimnet.evaluation.history import previous_run_metrics
 from claimnet.evaluation.metrics import headline
 from claimnet.runtime.environment import package_versions
 from claimnet.runtime.files import write_json
-from claimnet.tasks.entry import run_dir_of
+from claimnet.tasks.folders import run_dir_of
 from claimnet.training.config import plain, validate_train_config
 from claimnet.training.distributed import barrier, is_main, world_size
 from claimnet.training.runs import LATEST, RUNNING, finish, point

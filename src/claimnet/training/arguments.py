@@ -1,10 +1,10 @@
 """The ``trainer`` config group onto ``transformers.TrainingArguments``, in this one place.
 
-Keys that are ``TrainingArguments`` arguments keep its names and pass straight
-through (so ``+trainer.gradient_checkpointing=true`` works too); the keys in
-:data:`CLAIMNET_KEYS` are claimnet's own; what claimnet must decide itself
-(checkpoint selection, precision flags, seeds, logging) is set here and may not
-be overridden.
+The schema's trainer fields named like ``TrainingArguments`` arguments pass
+straight through; any other argument goes in the explicit pass-through
+``trainer.training_arguments`` (checked against ``TrainingArguments``' fields);
+what claimnet must decide itself (checkpoint selection, precision flags, seeds,
+logging) is set here and may not be overridden.
 """
 
 from __future__ import annotations
@@ -12,54 +12,36 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from claimnet.config.checks import training_argument_names
+from claimnet.config.schema import TrainerConfig
 from claimnet.errors import ConfigError
 
-CLAIMNET_KEYS = {
-    "class_weights": "none | balanced | sqrt | {label: weight}",
-    "precision": "auto | bf16 | fp16 | fp32",
-    "group_by_length": "length-grouped batches (TrainingArguments.train_sampling_strategy)",
-    "early_stopping_patience": "evaluations without dev macro-F1 gain before stopping; 0 = off",
-    "num_threads": "torch threads",
-    "progress_bar": "tqdm progress bars (TrainingArguments.disable_tqdm, inverted)",
-    "use_cuda": "auto | true | false (TrainingArguments.use_cpu, inverted)",
-    "resume": "continue run_dir from its last checkpoint",
-    "bulk_dropout": "auto | true | false: dropout masks from bulk random bits (auto: on CPU)",
-    "freeze_word_embeddings": "true | false: the encoder's vocabulary matrix is not trained",
-    "fp32_residual": "true | false: under CPU bf16 autocast, keep the residual stream in fp32",
-}
-# Set by claimnet from other settings; a trainer key of the same name would be ignored, so it is refused.
+# Set by claimnet from other settings; the pass-through may not name them.
 DERIVED = ("output_dir", "save_strategy", "save_steps", "load_best_model_at_end", "metric_for_best_model",
            "greater_is_better", "train_sampling_strategy", "length_column_name", "bf16", "fp16", "seed",
            "data_seed", "report_to", "disable_tqdm", "use_cpu")
 
 
-@cache
-def training_argument_names() -> frozenset[str]:
-    from transformers import TrainingArguments
-
-    return frozenset(f.name for f in dataclasses.fields(TrainingArguments) if f.init)
+def passed_as_is() -> list[str]:
+    """The schema's trainer fields that are TrainingArguments arguments under the same name."""
+    return [f.name for f in dataclasses.fields(TrainerConfig) if f.name in training_argument_names()]
 
 
 def check_trainer_keys(trainer_cfg: Mapping[str, Any]) -> None:
-    """Every key is claimnet's own or a TrainingArguments argument claimnet does not set itself."""
-    for key in trainer_cfg:
-        if key in CLAIMNET_KEYS:
-            continue
+    """``trainer.training_arguments`` holds only TrainingArguments arguments that claimnet and the schema leave."""
+    for key in trainer_cfg.get("training_arguments") or {}:
+        where = f"trainer.training_arguments.{key}"
         if key in DERIVED:
-            raise ConfigError(f"trainer.{key} is set by claimnet itself and cannot be overridden.")
+            raise ConfigError(f"{where}: {key} is set by claimnet itself and cannot be overridden.")
+        if key in passed_as_is():
+            raise ConfigError(f"{where}: {key} is a claimnet setting of its own: use trainer.{key}=...")
         if key not in training_argument_names():
-            known = [*CLAIMNET_KEYS, *training_argument_names()]
-            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or sorted(
-                (k for k in known if key in k), key=len)[:1]
-            hint = f" Did you mean trainer.{near[0]}?" if near else ""
-            raise ConfigError(
-                f"trainer.{key} is neither a claimnet trainer setting {sorted(CLAIMNET_KEYS)} nor an argument "
-                f"of transformers.TrainingArguments.{hint}"
-            )
+            near = difflib.get_close_matches(key, sorted(training_argument_names()), n=1, cutoff=0.6)
+            hint = f" Did you mean trainer.training_arguments.{near[0]}?" if near else ""
+            raise ConfigError(f"{where} is not an argument of transformers.TrainingArguments.{hint}")
 
 
 def training_arguments(trainer_cfg: Mapping[str, Any], *, output_dir: str | Path, precision: str, seed: int,
@@ -68,7 +50,8 @@ def training_arguments(trainer_cfg: Mapping[str, Any], *, output_dir: str | Path
     from transformers import TrainingArguments
 
     check_trainer_keys(trainer_cfg)
-    passthrough = {k: v for k, v in trainer_cfg.items() if k not in CLAIMNET_KEYS}
+    passthrough = {k: trainer_cfg[k] for k in passed_as_is() if trainer_cfg.get(k) is not None}
+    passthrough.update(trainer_cfg.get("training_arguments") or {})
     derived = {
         "output_dir": str(output_dir),
         "save_strategy": trainer_cfg["eval_strategy"],  # a checkpoint per evaluation: best by dev macro-F1

@@ -7,11 +7,10 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from claimnet.config import check_choice, check_number, get, validate_export_config
+from claimnet.config.checks import check_config, check_value, get
+from claimnet.config.schema import JOB_SCHEMAS, TrainJob
 from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
-from claimnet.runtime.backends import BACKENDS, PRECISIONS
-from claimnet.runtime.environment import TRAINING_PRECISIONS
 from claimnet.training.arguments import check_trainer_keys
 from claimnet.training.class_weights import check_class_weights
 
@@ -22,47 +21,24 @@ def plain(value: Any) -> Any:
 
 
 def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
-    """Reject out-of-range values (naming key and allowed values); return the run's label set."""
+    """Reject out-of-range values (naming key and allowed values); return the run's label set.
+
+    Each value against its schema field (:func:`claimnet.config.checks.check_config`), then what
+    depends on more than one key.
+    """
     missing = [f"data.{k}" for k in get(cfg, "data") if OmegaConf.is_missing(cfg["data"], k)]
     if missing:
         raise ConfigError(f"{', '.join(missing)} must be set: this data config leaves them to you "
                           f"(e.g. {missing[0]}=...).")
     labels = LabelSet.from_names(get(cfg, "data.labels"))
-    check_number(cfg, "seed", 0, integer=True)
-    check_number(cfg, "model.context_window", 0, 20, integer=True)
-    check_number(cfg, "model.max_length", 8, 512, integer=True)
-    check_number(cfg, "trainer.num_train_epochs", 0, low_open=True)
-    check_number(cfg, "trainer.max_steps", -1, integer=True)
-    check_number(cfg, "trainer.per_device_train_batch_size", 1, integer=True)
-    check_number(cfg, "trainer.per_device_eval_batch_size", 1, integer=True)
-    check_number(cfg, "trainer.gradient_accumulation_steps", 1, integer=True)
-    check_number(cfg, "trainer.learning_rate", 0, 1, low_open=True)
-    check_number(cfg, "trainer.weight_decay", 0, 1)
-    check_number(cfg, "trainer.warmup_steps", 0)
-    check_number(cfg, "trainer.early_stopping_patience", 0, integer=True)
-    check_number(cfg, "trainer.save_total_limit", 1, integer=True)
-    check_number(cfg, "trainer.num_threads", 1, integer=True, allow_none=True)
-    check_number(cfg, "data.limit_articles", 1, integer=True, allow_none=True)
-    check_number(cfg, "evaluation.baseline_max_sentences", 1, integer=True, allow_none=True)
-    check_choice(cfg, "trainer.precision", TRAINING_PRECISIONS)
-    check_choice(cfg, "trainer.eval_strategy", ["epoch", "steps"])
-    check_choice(cfg, "trainer.use_cuda", ["auto", True, False])
-    check_choice(cfg, "trainer.resume", [True, False])
-    check_choice(cfg, "trainer.bulk_dropout", ["auto", True, False])
-    check_choice(cfg, "trainer.freeze_word_embeddings", [True, False])
-    check_choice(cfg, "trainer.fp32_residual", [True, False])
-    check_choice(cfg, "evaluation.backend", BACKENDS)
-    check_choice(cfg, "evaluation.precision", PRECISIONS)
-    if get(cfg, "trainer.eval_strategy") == "steps":
-        check_number(cfg, "trainer.eval_steps", 1, integer=True)
-    validate_export_config(cfg)
-    if "kind" in get(cfg, "model"):
-        check_choice(cfg, "model.kind", ["sentence", "article"])
-    if get(cfg, "model").get("kind") == "article":
-        check_number(cfg, "model.article.stride", 2, integer=True)
-        check_number(cfg, "model.article.window", 2 * get(cfg, "model.article.stride"), 4096, integer=True)
-        check_number(cfg, "model.article.articles_per_batch", 1, integer=True)
-        check_number(cfg, "model.article.head_learning_rate", 0, 1, low_open=True)
+    check_config(cfg, JOB_SCHEMAS.get(str(cfg.get("task_name")), TrainJob))
+    if get(cfg, "trainer.eval_strategy") == "steps" and get(cfg, "trainer.eval_steps") is None:
+        raise ConfigError("trainer.eval_steps must be set (an int >= 1) when trainer.eval_strategy=steps.")
+    if get(cfg, "model.kind") == "article":
+        article = get(cfg, "model.article")
+        if article is None:
+            raise ConfigError("model.kind=article needs model.article settings: choose model=article.")
+        check_value("model.article.window", article["window"], low=2 * article["stride"], high=4096, integer=True)
         if get(cfg, "model.context_window") or not get(cfg, "export.onnx"):
             raise ConfigError("model=article takes its context from the contextualiser and runs on ONNX: "
                               "it needs model.context_window=0 and export.onnx=true.")

@@ -1,0 +1,66 @@
+"""The package's import graph: no cycles anywhere, and importing a module does nothing but define things."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import grimp
+
+
+def test_the_package_has_no_import_cycle():
+    graph = grimp.build_graph("claimnet")
+    edges = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    # Tarjan's strongly connected components: a component of more than one module is a cycle.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[set[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in edges.get(module, ()):
+            if imported not in edges:
+                continue
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(component)
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    assert cycles == [], f"import cycles: {[sorted(c) for c in cycles]}"
+
+
+def test_importing_every_module_registers_nothing_with_hydra_and_sets_no_environment():
+    code = (
+        "import os, pkgutil, importlib, claimnet\n"
+        "before = dict(os.environ)\n"
+        "for m in pkgutil.walk_packages(claimnet.__path__, 'claimnet.'):\n"
+        "    if not m.name.startswith(('claimnet.serving', 'claimnet.bundled.')) and not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+        "from omegaconf import OmegaConf\n"
+        "from hydra.core.config_store import ConfigStore\n"
+        "assert not OmegaConf.has_resolver('claimnet_run_dir'), 'a resolver was registered at import'\n"
+        "assert 'train_schema.yaml' not in ConfigStore.instance().repo, 'the schema was stored at import'\n"
+        "changed = {k for k in set(os.environ) | set(before) if os.environ.get(k) != before.get(k)}\n"
+        "assert not changed, f'importing changed the environment: {sorted(changed)}'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
