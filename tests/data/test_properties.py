@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from claimnet.cli import main
 from claimnet.data import load_articles
-from claimnet.data.checks import validate_files
+from claimnet.data.audit import validate_files
 from claimnet.data.importers import import_source
 from claimnet.errors import DataError
 from claimnet.labels import DEFAULT_LABELS, LabelSet

@@ -29,7 +29,7 @@ def label_set(args: argparse.Namespace) -> LabelSet:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from claimnet.data.checks import validate_files
+    from claimnet.data.audit import validate_files
 
     report = validate_files(args.files, label_set(args))
     for line in report.errors:
@@ -43,8 +43,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from claimnet.data.loader import load_articles
     from claimnet.data.stats import file_stats, stats_table
-    from claimnet.data.validation import load_articles
 
     labels = label_set(args)
     stats = {path: file_stats(load_articles(path, labels.names), labels) for path in args.files}
@@ -90,8 +90,8 @@ def _import(args: argparse.Namespace) -> int:
 
 def _split(args: argparse.Namespace) -> int:
     from claimnet.data.jsonl import write_articles
-    from claimnet.data.split import split_articles
-    from claimnet.data.validation import load_articles
+    from claimnet.data.loader import load_articles
+    from claimnet.data.stratify import split_articles
 
     labels = label_set(args)
     splits = split_articles(load_articles(args.file, labels.names), labels, args.dev, args.test, args.seed)
@@ -108,7 +108,7 @@ def _split(args: argparse.Namespace) -> int:
 def read_articles_to_tag(paths: list[str], segment) -> list[Article]:
     """Articles from JSONL (``sentences`` optional: cut when absent) or plain text files (one article each)."""
     from claimnet.data.jsonl import iter_records, read_bytes
-    from claimnet.data.validation import validate_record
+    from claimnet.data.loader import validate_record
 
     articles = []
     for name in paths:

@@ -11,7 +11,7 @@ from pathlib import Path
 from claimnet.data.jsonl import iter_records
 from claimnet.errors import DataError
 from claimnet.runtime.backends import BACKENDS, PRECISIONS
-from claimnet.runtime.formats import FORMATS, ResultWriter, write_results
+from claimnet.runtime.formats import OUTPUT_FORMATS, ResultWriter, write_results
 
 DEFAULT_MODEL = "outputs/latest/export"
 MODEL_ENV = "CLAIMNET_MODEL"
@@ -219,7 +219,7 @@ def add_parser(sub) -> None:
     tag.add_argument("--precision", default="auto", choices=PRECISIONS)
     tag.add_argument("--input", default="text", choices=["text", "jsonl"],
                      help="text: each file is one article; jsonl: one article per line with a 'text' field")
-    tag.add_argument("--format", default="text", choices=FORMATS)
+    tag.add_argument("--format", default="text", choices=OUTPUT_FORMATS)
     tag.add_argument("--batch-size", type=positive_int, default=None, help="sentences per batch (default: per backend)")
     tag.add_argument("--threads", type=positive_int, default=None,
                      help="intra-op threads (default: the runtime's; with --workers, the cores shared out)")

@@ -12,7 +12,6 @@ the tasks are plain, in input order, for a first round.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,14 +29,6 @@ def mean_entropy(probs: np.ndarray) -> float:
     return float(np.mean(-(p * np.log(p)).sum(axis=1)))
 
 
-def model_version(tagger) -> str:
-    """A short name for the export: base model and the first hex digits of its weights' checksum."""
-    files = tagger.manifest.get("files", {})
-    digest = hashlib.sha256("".join(sorted(files.values())).encode()).hexdigest()[:10]
-    base = str(tagger.manifest["model"].get("base_model") or "model").split("/")[-1]
-    return f"claimnet-{base}-{digest}"
-
-
 def _data(article: Article) -> dict[str, Any]:
     return {"id": article.id, "text": article.text, **{k: v for k, v in article.metadata.items()
                                                           if isinstance(v, (str, int, float, bool))}}
@@ -49,7 +40,7 @@ def labelstudio_tasks(articles: Sequence[Article], tagger=None, top: int | None 
         tasks = [{"data": _data(a)} for a in articles]
         return tasks[:top] if top else tasks
     probs = tagger.predict_spans([a.text for a in articles], [a.spans() for a in articles])
-    version = model_version(tagger)
+    version = tagger.model_version
     labels = tagger.labels
     scored = []
     for article, p in zip(articles, probs):

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from claimnet.data.articles import Article
-from claimnet.data.validation import load_articles
+from claimnet.data.loader import load_articles
 from claimnet.labels import LabelSet
 
 SPLITS = ("train", "dev", "test")

@@ -59,7 +59,7 @@ def per_label_table(metrics: Mapping[str, Any]) -> Table:
     return ["label", "precision", "recall", "F1 [95% CI]", "support", "resamples"], rows
 
 
-def confusion_table(metrics: Mapping[str, Any]) -> Table:
+def confusion_matrix_table(metrics: Mapping[str, Any]) -> Table:
     cm = metrics["confusion_matrix"]
     header = ["gold \\ predicted", *cm["labels"]]
     rows = [[label, *(str(v) for v in row)] for label, row in zip(cm["labels"], cm["matrix"])]
@@ -180,7 +180,7 @@ def render_markdown(title: str, metrics, baselines, compared, mistakes) -> str:
     if gates:
         parts += [f"### Gates: {gates[0]}", "", md_table(gates[1]) if gates[1][1] else "", ""]
     parts += [headline_md(metrics), "", "### Per label", "", md_table(per_label_table(metrics)),
-             "", "### Confusion matrix (rows gold, columns predicted)", "", md_table(confusion_table(metrics))]
+             "", "### Confusion matrix (rows gold, columns predicted)", "", md_table(confusion_matrix_table(metrics))]
     if baselines:
         parts += ["", "### Against baselines (fitted on the train split in this run)", "",
                   md_table(baseline_table(metrics, baselines))]
@@ -307,7 +307,7 @@ def render_html(title, metrics, baselines, compared, mistakes, images: Sequence[
         sections += [f"<h2>Gates: {escape(gates[0])}</h2>", html_table(gates[1]) if gates[1][1] else ""]
     sections += [f"<p>{_md_inline(escape(headline_md(metrics)))}</p>",
                 "<h2>Per label</h2>", html_table(per_label_table(metrics)),
-                "<h2>Confusion matrix</h2>", html_table(confusion_table(metrics)),
+                "<h2>Confusion matrix</h2>", html_table(confusion_matrix_table(metrics)),
                 '<div class="pics">' + "".join(_img(p) for p in images) + "</div>"]
     if baselines:
         sections += ["<h2>Against baselines</h2>", html_table(baseline_table(metrics, baselines))]

@@ -70,7 +70,7 @@ def results_table(metrics: dict[str, dict[str, Any]], labels: list[str]) -> str:
     return "\n".join(rows)
 
 
-def confusion_table(metrics: dict[str, Any]) -> str:
+def confusion_markdown(metrics: dict[str, Any]) -> str:
     cm = metrics["confusion_matrix"]
     labels = cm["labels"]
     rows = ["| gold \\ predicted | " + " | ".join(labels) + " |",
@@ -80,7 +80,7 @@ def confusion_table(metrics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-FORMATS = {
+EXPORT_FILE_FORMATS = {
     WEIGHTS_FILE: "Hugging Face weights (transformers, `ClaimTagger` backend torch)",
     ONNX_FILES["fp32"]: "ONNX fp32, dynamic batch and sequence axes",
     ONNX_FILES["int8"]: "ONNX int8 (token-wise dynamic quantization); `ClaimTagger`'s default on CPU",
@@ -89,7 +89,7 @@ FORMATS = {
 
 def formats_table(file_sizes: dict[str, int]) -> str:
     rows = ["| file | what | size |", "| --- | --- | ---: |"]
-    for name, what in FORMATS.items():
+    for name, what in EXPORT_FILE_FORMATS.items():
         if name in file_sizes:
             rows.append(f"| `{name}` | {what} | {file_sizes[name] / 1e6:.1f} MB |")
     return "\n".join(rows)
@@ -177,7 +177,7 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
         label_table="\n".join(f"- **{l}**: {card.label_descriptions.get(l, '')}" for l in card.labels),
         resamples=any_metrics.get("intervals", {}).get("resamples", 0),
         results_table=results_table(card.metrics, card.labels) if card.metrics else "(not evaluated)",
-        confusion_table=confusion_table(test) if test else "(not evaluated)",
+        confusion_table=confusion_markdown(test) if test else "(not evaluated)",
         train_counts=f"train split: {counts}",
         context_note=(
             f", paired with up to {card.context_window} sentence(s) on each side as context"

@@ -256,7 +256,7 @@ def load_backend(export_dir: str | Path, backend: str, precision: str, num_threa
     return TorchBackend(export_dir, precision, num_threads)
 
 
-class Contextualiser:
+class ContextualiserGraph:
     """An article model's contextualiser graph: one window of sentence vectors -> logits (tiny: one thread)."""
 
     def __init__(self, export_dir: str | Path) -> None:

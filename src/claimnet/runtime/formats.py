@@ -14,7 +14,7 @@ from typing import TextIO
 
 from claimnet.runtime.tagger import TaggedSentence
 
-FORMATS = ("text", "json", "jsonl", "html")
+OUTPUT_FORMATS = ("text", "json", "jsonl", "html")
 # One colour per label position, shared by the CLI's HTML and the evaluation reports.
 PALETTE = ("#f6c453", "#e7849f", "#6fbf73", "#9aa5b1", "#6d9eeb", "#b48ad6", "#e69a5b", "#5bc0b4")
 
@@ -68,8 +68,8 @@ class ResultWriter:
     FLUSH_EVERY = 256
 
     def __init__(self, fmt: str, out: TextIO, ensure_ascii: bool = False, headers: bool = False) -> None:
-        if fmt not in FORMATS or fmt == "html":
-            raise ValueError(f"ResultWriter writes {[f for f in FORMATS if f != 'html']}, not {fmt!r}")
+        if fmt not in OUTPUT_FORMATS or fmt == "html":
+            raise ValueError(f"ResultWriter writes {[f for f in OUTPUT_FORMATS if f != 'html']}, not {fmt!r}")
         self.fmt, self.out, self.ensure_ascii, self.headers = fmt, out, ensure_ascii, headers
         self.documents = 0
 
@@ -114,7 +114,7 @@ class ResultWriter:
 
 def write_results(fmt: str, docs: Sequence[Document], results: Sequence[Sequence[TaggedSentence]],
                   out: TextIO, labels: Sequence[str] = (), ensure_ascii: bool = False) -> None:
-    """Write tagged articles to ``out`` in one of :data:`FORMATS` (articles without sentences are left out)."""
+    """Write tagged articles to ``out`` in one of :data:`OUTPUT_FORMATS` (articles without sentences are left out)."""
     if fmt == "html":
         out.write(html_page(docs, results, labels))
         return

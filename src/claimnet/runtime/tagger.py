@@ -17,7 +17,7 @@ import numpy as np
 
 from claimnet.errors import ModelLoadError
 from claimnet.labels import LabelSet
-from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, Contextualiser, choose_backend, load_backend, onnx_graphs
+from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, ContextualiserGraph, choose_backend, load_backend, onnx_graphs
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs, vocabulary_fingerprint
 from claimnet.runtime.manifest import MANIFEST_NAME, read_manifest, segmentation_settings, verify_files
 from claimnet.runtime.segmentation import SegmentationSettings, iter_sentences, segment
@@ -114,7 +114,7 @@ class ClaimTagger:
     """A loaded export; safe to call from several threads."""
 
     def __init__(self, export_dir: Path, manifest: dict, backend, encoder: SentenceEncoder, batch_size: int,
-                 segmentation: SegmentationSettings, contextualiser: Contextualiser | None = None) -> None:
+                 segmentation: SegmentationSettings, contextualiser: ContextualiserGraph | None = None) -> None:
         self.export_dir = export_dir
         self.manifest = manifest
         self.label_set = LabelSet.from_names(manifest["labels"])
@@ -154,7 +154,7 @@ class ClaimTagger:
         encoder = SentenceEncoder.from_dir(export_dir, manifest["model"]["max_length"], pad_id)
         _check_vocabulary(export_dir, manifest, encoder)
         runner = load_backend(export_dir, backend, precision, num_threads, onnx_graphs(manifest))
-        contextualiser = Contextualiser(export_dir) if manifest["model"].get("kind") == "article" else None
+        contextualiser = ContextualiserGraph(export_dir) if manifest["model"].get("kind") == "article" else None
         _cross_check(export_dir, manifest, encoder, contextualiser or runner, files)
         batch_size = batch_size or getattr(runner, "batch_size", DEFAULT_BATCH_SIZE[backend])
         return cls(export_dir, manifest, runner, encoder, batch_size,
@@ -308,6 +308,16 @@ class ClaimTagger:
         pairs = context_pairs([model_text(t) for _, _, t in held], self.context_window)[lo:hi]
         for (start, end, sentence), probs in zip(held[lo:hi], self.predict_proba(pairs)):
             yield self._tagged(start, end, sentence, probs)
+
+    @property
+    def model_version(self) -> str:
+        """A short name for this export: its base model and the first hex digits of its files' checksums."""
+        import hashlib
+
+        files = self.manifest.get("files", {})
+        digest = hashlib.sha256("".join(sorted(files.values())).encode()).hexdigest()[:10]
+        base = str(self.manifest["model"].get("base_model") or "model").split("/")[-1]
+        return f"claimnet-{base}-{digest}"
 
     def tag(self, text: str) -> list[TaggedSentence]:
         """Segment one article and tag each sentence."""

@@ -260,10 +260,6 @@ def create_app(settings: ServeSettings) -> FastAPI:
     async def prometheus():
         return PlainTextResponse(generate_latest(metrics.registry).decode(), media_type=CONTENT_TYPE_LATEST)
 
-    def model_version() -> str:
-        run = (tagger().manifest.get("run") or {}).get("dir")
-        return f"claimnet-{__version__}" + (f"-{run}" if run else "")
-
     @app.post("/setup", responses=errors, summary="Label Studio ML backend: connect a project")
     async def setup(request: LabelStudioSetup):
         if request.schema_:
@@ -271,7 +267,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
                 labelstudio.target_of(request.schema_)
             except ValueError as exc:
                 raise HTTPException(422, str(exc)) from None
-        return {"model_version": model_version()}
+        return {"model_version": tagger().model_version}
 
     @app.post("/predict", responses=errors, summary="Label Studio ML backend: pre-annotate tasks")
     async def ls_predict(request: LabelStudioPredict):
@@ -282,7 +278,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
             raise HTTPException(422, str(exc)) from None
         blank = [i for i, t in enumerate(texts) if not t.strip()]
         results = await tag_texts([t for t in texts if t.strip()])
-        version = model_version()
+        version = tagger().model_version
         answers = iter(results)
         return {"results": [labelstudio.prediction([] if i in blank else next(answers), target, version)
                             for i in range(len(texts))], "model_version": version}

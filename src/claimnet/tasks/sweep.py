@@ -58,7 +58,7 @@ def trial_record(config: DictConfig, job_return: JobReturn) -> dict[str, Any]:
     return record
 
 
-def write_summary(sweep_dir: Path, metric: str | None, swept: Sequence[str] = ()) -> dict[str, Any]:
+def write_sweep_summary(sweep_dir: Path, metric: str | None, swept: Sequence[str] = ()) -> dict[str, Any]:
     """Rebuild ``summary.json`` and ``summary.md`` from the trial files; returns the summary.
 
     ``swept`` are the searched keys: their values stay in each trial's row even when trials agree.
@@ -115,11 +115,11 @@ class SweepSummary(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         record = trial_record(config, job_return)
         write_json(sweep_dir / TRIALS / f"{record['trial']}.json", record)
-        write_summary(sweep_dir, OmegaConf.select(config, "optimized_metric"), swept_keys(config))
+        write_sweep_summary(sweep_dir, OmegaConf.select(config, "optimized_metric"), swept_keys(config))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         if (sweep_dir / TRIALS).is_dir():
-            summary = write_summary(sweep_dir, OmegaConf.select(config, "optimized_metric"), swept_keys(config))
+            summary = write_sweep_summary(sweep_dir, OmegaConf.select(config, "optimized_metric"), swept_keys(config))
             print(f"Sweep: {summary['completed']} trials completed, {summary['failed']} failed; "
                   f"{sweep_dir / 'summary.md'}", flush=True)

@@ -19,7 +19,7 @@ from claimnet.data.articles import Article, Sentence
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
 
-FORMATS = ("labelstudio", "doccano", "brat", "csv")
+IMPORT_FORMATS = ("labelstudio", "doccano", "brat", "csv")
 
 
 @dataclass
@@ -143,8 +143,8 @@ def import_result(sources: Iterable[Source], problems: list[str], labels: LabelS
 
 def importer(fmt: str) -> Callable[..., ImportResult]:
     """The ``read`` function of one importer module (loaded on demand)."""
-    if fmt not in FORMATS:
-        raise DataError([f"--from must be one of {list(FORMATS)}. Got {fmt!r} instead."])
+    if fmt not in IMPORT_FORMATS:
+        raise DataError([f"--from must be one of {list(IMPORT_FORMATS)}. Got {fmt!r} instead."])
     name = "csv_rows" if fmt == "csv" else fmt
     return importlib.import_module(f"claimnet.data.importers.{name}").read
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claimnet.data.articles import Article
 from claimnet.data.jsonl import read_bytes
-from claimnet.data.validation import load_articles
+from claimnet.data.loader import load_articles
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
 
