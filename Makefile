@@ -41,11 +41,12 @@ export: $(STAMP) ## Export a run's best checkpoint (ARGS="run_dir=...")
 tag: $(STAMP) ## Tag raw text with an export (ARGS="--model DIR article.txt", default model outputs/latest/export)
 	$(VENV)/bin/claimnet tag $(ARGS)
 
-bench: $(STAMP) ## Benchmark against the standard HF recipe (ARGS="out=bench.json quick=true model_path=...")
-	$(PY) scripts/benchmark.py $(ARGS)
+B ?=
+bench: $(STAMP) ## The recipe benchmark (ARGS="out=... model_path=..."), or a lab benchmark: make bench B=NAME ARGS="..."
+	@if [ -n "$(B)" ]; then $(PY) -m benchmarks $(B) $(ARGS); else $(PY) scripts/benchmark.py $(ARGS); fi
 
 lint: $(STAMP) ## ruff, and the import contracts of pyproject.toml (lint-imports)
-	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/lint-imports
 
 test: $(STAMP) ## Run the fast test suite (what CI runs)

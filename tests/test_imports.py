@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import grimp
 
@@ -64,3 +65,14 @@ def test_importing_every_module_registers_nothing_with_hydra_and_sets_no_environ
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+
+def test_the_lab_runs_by_name_and_stays_out_of_the_package():
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-m", "benchmarks"], capture_output=True, text=True, cwd=root, timeout=60)
+    assert proc.returncode == 0 and "runtimes" in proc.stdout and "seeds" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "benchmarks", "nope"], capture_output=True, text=True, cwd=root,
+                         timeout=60)
+    assert bad.returncode == 2 and "no benchmark 'nope'" in bad.stderr
+    assert not list((root / "scripts").glob("bench_*")) and not list((root / "docs").glob("*.json"))

@@ -112,7 +112,7 @@ class OnnxBackend:
     independent of the rows beside it, and with no padding the call computes
     exactly what a lone sentence gets. On 2 cores one sentence per call measured
     1.3-1.5x padded batches of 16, and equal-length groups of 8 a further 1.24x
-    (``scripts/bench_runtimes.py``). fp32 keeps padded batches (equal or faster there).
+    (``benchmarks/runtimes.py``). fp32 keeps padded batches (equal or faster there).
     """
 
     name = "onnx"

@@ -1,6 +1,6 @@
 """Round trip through a real Label Studio: export-tasks -> annotate -> export -> import gives back the labels.
 
-    .venv/bin/python scripts/labelstudio_roundtrip.py [--model EXPORT] [--articles FILE.jsonl] [--port 8093]
+    .venv/bin/python -m benchmarks labelstudio_roundtrip [--model EXPORT] [--articles FILE.jsonl] [--port 8093]
 
 Label Studio stays out of claimnet's environment: on first use this script makes
 ``.venv-labelstudio/`` and installs ``label-studio`` and ``label-studio-sdk`` there

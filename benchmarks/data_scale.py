@@ -7,7 +7,7 @@ runs it again on the warm cache; and, for the largest size, the real train job u
 its first optimizer step, cold and warm (time to first training step). Last, the
 largest corpus with three bad lines near its end: the error must name each file:line.
 
-    python scripts/bench_data.py [--sizes 10000 100000 1000000] [--out docs/data-scale-cpu.json]
+    python -m benchmarks data_scale [--sizes 10000 100000 1000000] [--out benchmarks/results/data-scale-cpu.json]
 """
 
 from __future__ import annotations

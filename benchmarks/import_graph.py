@@ -1,6 +1,6 @@
 """Print claimnet's import graph figures: modules, imports between packages, cycles.
 
-Usage: ``python scripts/import_graph.py [SRC_DIR]`` (default: this checkout's ``src``).
+Usage: ``python benchmarks/import_graph.py [SRC_DIR]`` (default: this checkout's ``src``).
 Lazy imports inside functions count too (grimp reads every import statement).
 """
 

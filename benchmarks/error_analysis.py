@@ -5,7 +5,7 @@ split's articles for the sentence texts; prints Markdown. With ``--against`` (a 
 run's predictions on the same split) it also counts the sentences one model gets
 right and the other wrong, per gold label, with examples.
 
-    python scripts/error_analysis.py outputs/latest/eval/dev/predictions.jsonl [--against OTHER.jsonl]
+    python -m benchmarks error_analysis outputs/latest/eval/dev/predictions.jsonl [--against OTHER.jsonl]
 """
 
 from __future__ import annotations

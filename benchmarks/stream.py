@@ -5,7 +5,7 @@ RSS, next to the same command on the test split's 44 articles (the baseline, run
 by the same script on the same machine), and the ratios. Throughput is compared
 from the first sentence out to the last, so start-up does not flatter the big file.
 
-    python scripts/bench_stream.py --model outputs/latest/export [--sizes 5 50] [--out FILE]
+    python -m benchmarks stream --model outputs/latest/export [--sizes 5 50] [--out FILE]
 
 Bulk JSONL (``--input jsonl``): ``--jsonl-articles 500 2000`` tags files of that many
 articles (the test split resampled) with one process, for peak RSS at two sizes, and

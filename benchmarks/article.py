@@ -4,7 +4,7 @@ Tags the test split's 44 articles as raw text (segmentation included) with each 
 ``auto`` path, alternating the two for ``--rounds`` rounds so that machine noise hits
 both alike; prints sentences/s per round, the medians and their ratio, as JSON.
 
-    python scripts/bench_article.py --sentence SENTENCE_EXPORT --article ARTICLE_EXPORT [--out FILE]
+    python -m benchmarks article --sentence SENTENCE_EXPORT --article ARTICLE_EXPORT [--out FILE]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mean ± sd over the runs of a multirun (``hparams_search=seeds``): dev and test, per label, training time.
 
-    python scripts/seed_figures.py outputs/sweeps/DATE [--markdown]
+    python -m benchmarks seeds outputs/sweeps/DATE [--markdown]
 """
 
 from __future__ import annotations

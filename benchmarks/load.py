@@ -6,7 +6,7 @@ latency, errors and the server's RSS; ``--soak S`` then runs 32 clients for S
 seconds and samples the server's RSS every second. Bounded in time and count,
 loopback only. Needs ``claimnet[serve]`` and httpx.
 
-    python scripts/load_test.py --model outputs/latest/export [--seconds 20] [--soak 300] [--out FILE]
+    python -m benchmarks load --model outputs/latest/export [--seconds 20] [--soak 300] [--out FILE]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ loopback; ``--clients`` concurrent clients post one test-split article for
 ``--seconds``. The per-request cost, set beside the model's time for an article
 (~50 ms on 2 cores), says whether the stack matters.
 
-    python scripts/bench_stack.py [--seconds 10] [--clients 8] [--out docs/stack-cpu.json]
+    python -m benchmarks stack [--seconds 10] [--clients 8] [--out benchmarks/results/stack-cpu.json]
 """
 # No ``from __future__ import annotations``: FastAPI reads the local request model's annotation at run time.
 

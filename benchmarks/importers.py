@@ -3,7 +3,7 @@
 Builds Label Studio exports of N articles (the bundled train split, cycled with
 new ids, each gold sentence a span) and times the import in this process:
 
-    .venv/bin/python scripts/bench_import.py [SMALL LARGE]   # default 2500 10000
+    .venv/bin/python -m benchmarks importers [SMALL LARGE]   # default 2500 10000
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ onnxruntime's transformer fusions out: each variant runs the same pre-tokenized
 sentences (no segmentation) in alternating rounds; medians are reported with
 label agreement against ONNX fp32.
 
-    python scripts/bench_runtimes.py --model EXPORT [--rounds 5] [--out docs/runtimes-cpu.json]
+    python -m benchmarks runtimes --model EXPORT [--rounds 5] [--out benchmarks/results/runtimes-cpu.json]
 
 OpenVINO (``pip install openvino``) and onnxruntime's transformer optimizer are
 measured when importable; neither is a claimnet dependency.
@@ -96,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True, help="a sentence-kind export with int8")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "runtimes-cpu.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "runtimes-cpu.json")
     args = parser.parse_args()
     threads = available_cores()
     tagger = ClaimTagger.load(args.model, backend="onnx", precision="fp32")
