@@ -10,7 +10,7 @@ ARGS ?=
 TORCH_STACK := ^(torch|triton|nvidia-|cuda-)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate export tag bench lint test test-full test-lowest lock clean
+.PHONY: help install train evaluate export tag bench lint docs test test-full test-lowest lock clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 		echo "Installing the CPU build of torch==2.13.0"; \
 		$(PY) -m pip install --quiet "torch==2.13.0"; \
 	fi
-	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[train,serve,scale,test]"
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[train,serve,scale,test,docs]"
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install claimnet[train] with the test tools, at the tested versions
@@ -49,6 +49,9 @@ lint: $(STAMP) ## ruff, and the import contracts of pyproject.toml (lint-imports
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/lint-imports
 
+docs: $(STAMP) ## Build the documentation site into site/ (mkdocs --strict; the configuration reference from the schema)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
 test: $(STAMP) ## Run the fast test suite (what CI runs)
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
@@ -69,4 +72,4 @@ lock: $(STAMP) ## Refresh constraints.txt: the tested versions for Python 3.10-3
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
 
 clean: ## Remove the virtual environments and outputs
-	rm -rf $(VENV) .venv-lowest outputs
+	rm -rf $(VENV) .venv-lowest outputs site
