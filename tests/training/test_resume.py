@@ -81,7 +81,7 @@ def test_resume_skips_a_half_written_checkpoint(tmp_path, caplog):
 
 
 def test_a_leftover_of_an_interrupted_export_swap_is_recovered(tmp_path):
-    from claimnet.export.bundle import recover_export
+    from claimnet.tasks.finish import recover_export
 
     (tmp_path / ".export-old").mkdir()
     (tmp_path / ".export-old" / "claimnet.json").write_text("{}")

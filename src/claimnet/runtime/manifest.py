@@ -111,7 +111,11 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
     if not path.exists():
         hint = " (a run folder? its model is in export/)" if (root / "export" / MANIFEST_NAME).exists() else ""
         raise ModelLoadError(f"{path}: missing; {root} is not a claimnet export{hint}")
-    manifest = _load_json(path)
+    return check_manifest(_load_json(path), path)
+
+
+def check_manifest(manifest: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Check a manifest's fields (read from ``path``, or one being built there); version 1 comes back as 2."""
     version = manifest.get("format_version")
     if version not in READABLE_FORMAT_VERSIONS:
         raise ModelLoadError(

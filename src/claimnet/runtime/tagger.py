@@ -19,7 +19,13 @@ from claimnet.errors import ModelLoadError
 from claimnet.labels import LabelSet
 from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, ContextualiserGraph, choose_backend, load_backend, onnx_graphs
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs, vocabulary_fingerprint
-from claimnet.runtime.manifest import MANIFEST_NAME, read_manifest, segmentation_settings, verify_files
+from claimnet.runtime.manifest import (
+    MANIFEST_NAME,
+    check_manifest,
+    read_manifest,
+    segmentation_settings,
+    verify_files,
+)
 from claimnet.runtime.segmentation import SegmentationSettings, iter_sentences, segment
 from claimnet.runtime.windows import one_paragraph, paragraph_starts, windows
 
@@ -139,15 +145,20 @@ class ClaimTagger:
         precision: str = "auto",
         batch_size: int | None = None,
         num_threads: int | None = None,
+        manifest: dict[str, Any] | None = None,
     ) -> ClaimTagger:
         """Load an export, verifying the checksums of the files the backend reads.
+
+        ``manifest`` is for an export still being built (scored before its manifest is written):
+        the fields it will hold, checked as a manifest file's would be.
 
         ``batch_size`` defaults per backend to what measured fastest on length-sorted
         batches of the test split (2-core CPU): 16 for ONNX fp32, 32 for torch; ONNX int8
         takes 256 at a time and regroups them by length (:class:`~claimnet.runtime.backends.OnnxBackend`).
         """
         export_dir = Path(model_dir)
-        manifest = read_manifest(export_dir)
+        manifest = read_manifest(export_dir) if manifest is None else check_manifest(dict(manifest),
+                                                                                     export_dir / MANIFEST_NAME)
         backend, precision, files = choose_backend(manifest, backend, precision)
         verify_files(export_dir, manifest, files)
         pad_id = (manifest.get("tokenizer") or {}).get("pad_token_id")

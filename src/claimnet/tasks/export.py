@@ -24,7 +24,7 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from claimnet.evaluation.baselines import Baselines
-    from claimnet.export.bundle import build_export
+    from claimnet.tasks.finish import finish_export
     from claimnet.training.trainer import last_checkpoint
 
     check_config(cfg, ExportJob)
@@ -33,6 +33,9 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     if not config_path.exists():
         raise ModelLoadError(f"{run_dir}: not a training run folder (no config.yaml); pass run_dir=PATH")
     run_cfg = OmegaConf.load(config_path)
+    if OmegaConf.select(run_cfg, "model.kind") == "article":
+        raise ModelLoadError(f"{run_dir}: an article-model run; article training and export were retired (round 3). "
+                             "Its export still loads and tags; re-exporting it needs the claimnet that trained it")
     last = last_checkpoint(run_dir / "checkpoints")
     if last is None:
         raise ModelLoadError(f"{run_dir / 'checkpoints'}: no checkpoint to export")
@@ -48,7 +51,7 @@ def export(cfg: DictConfig) -> dict[str, Any]:
     summary_path = run_dir / "summary.json"
     training = json.loads(summary_path.read_text())["training"] if summary_path.exists() else {}
     baselines = Baselines(splits["train"], labels, run_cfg.seed) if cfg.evaluation.baselines else None
-    exported = build_export(model, tokenizer, run_dir, run_cfg, labels, splits, label_counts(splits["train"]),
+    exported = finish_export(model, tokenizer, run_dir, run_cfg, labels, splits, label_counts(splits["train"]),
                             training, baselines)
     summary = write_summary(run_dir, training, exported)
     print_outcome(run_dir, summary)

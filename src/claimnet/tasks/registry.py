@@ -35,8 +35,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         "score an export on annotated JSONL: reports for people, metrics.json and gates for CI"),
     Job("export", "export", "claimnet.tasks.export:export",
         "re-export a run's best checkpoint with this call's export and evaluation settings"),
-    Job("bench", "benchmark", "claimnet.tasks.benchmark:benchmark",
-        "time claimnet against the standard Hugging Face recipe and transformers.pipeline"),
+    Job("bench", "bench", "claimnet.tasks.bench:bench",
+        "how fast an export tags on this host: every path against transformers.pipeline and the host's ceiling"),
 )}
 
 

@@ -19,8 +19,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from claimnet.evaluation.metrics import figures
 from claimnet.runtime.files import write_json
+from claimnet.scores import figures
 
 TRIALS = "trials"
 

@@ -41,7 +41,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     labels = validate_train_config(cfg)
 
     from claimnet.evaluation.baselines import Baselines
-    from claimnet.export.bundle import build_export
+    from claimnet.tasks.finish import finish_export
     from claimnet.training.trainer import last_checkpoint
 
     main = is_main()  # under torchrun, rank 0 alone writes the run folder's files; every rank trains
@@ -85,7 +85,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         try:
             baselines = Baselines.from_file(cfg.data.train_path, labels, cfg.seed, cfg.data.limit_articles,
                                             cfg.evaluation.baseline_max_sentences) if cfg.evaluation.baselines else None
-            exported = build_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, train_counts.labels,
+            exported = finish_export(trainer.model, tokenizer, run_dir, cfg, labels, splits, train_counts.labels,
                                     training, baselines, previous)
             summary = write_summary(run_dir, training, exported)
             if tracker:
@@ -129,42 +129,27 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     source = resolve_source(cfg.model.source, cfg.model.sha256)
     tokenizer = build_tokenizer(source)
     encoder = SentenceEncoder(tokenizer.backend_tokenizer, cfg.model.max_length, tokenizer.pad_token_id)
-    article = plain(cfg.model.article) if cfg.model.get("kind", "sentence") == "article" else None
     trainer_cfg = plain(cfg.trainer)
-    if article:  # batches of whole articles (windows), not of sentences
-        trainer_cfg |= {"per_device_train_batch_size": article["articles_per_batch"],
-                        "per_device_eval_batch_size": 2 * article["articles_per_batch"]}
     args = training_arguments(trainer_cfg, output_dir=run_dir / "checkpoints", precision=precision,
                               seed=cfg.seed, use_cuda=on_gpu)
     data = cfg.data
-    shape = (article["window"], article["stride"]) if article else None
     with args.main_process_first(desc="encoding the data", local=False):
         train_ds, dev_ds = (encoded_split(data[f"{name}_path"], labels, encoder, cfg.model.context_window,
                                           cache_dir=cfg.paths.cache_dir, limit=data.limit_articles,
-                                          max_errors=data.max_errors, article_windows=shape)
+                                          max_errors=data.max_errors)
                             for name in ("train", "dev"))
-    if not article:  # dev in batches of like length (less padding); its figures do not depend on the order
-        dev_ds = dev_ds.sort("length")
+    dev_ds = dev_ds.sort("length")  # dev in batches of like length (less padding); its figures do not depend on it
     train_counts = split_counts(train_ds, labels)
     if is_main():
         print(f"Data: {data.name}\n{summarize({'train': train_counts, **splits}, labels)}", flush=True)
     weights = class_weights(train_counts.labels, labels, plain(cfg.trainer.class_weights))
-    collator = optimizer = None
-    if article:
-        from claimnet.training.article import ArticleCollator, build_article_model, head_optimizer
-
-        model = build_article_model(source, labels, article["window"], article, plain(cfg.model.random_init) or None)
-        collator = ArticleCollator(encoder.pad_id)
-        optimizer = head_optimizer(model, cfg.trainer.learning_rate, article["head_learning_rate"],
-                                   cfg.trainer.weight_decay)
-    else:
-        model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout)
+    model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout)
     if cfg.trainer.freeze_word_embeddings:
         frozen = freeze_word_embeddings(model)
         log.info("Word embeddings frozen: %s weights not trained (trainer.freeze_word_embeddings=true)", f"{frozen:,}")
     trainer = build_trainer(
         model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=dev_ds,
-        args=args, trainer_cfg=trainer_cfg, label_weights=weights, data_collator=collator, optimizer=optimizer,
+        args=args, trainer_cfg=trainer_cfg, label_weights=weights,
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )

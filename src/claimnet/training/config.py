@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from claimnet.config.checks import check_config, check_value, get
+from claimnet.config.checks import check_config, get
 from claimnet.config.schema import JOB_SCHEMAS, TrainJob
 from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
@@ -34,14 +34,6 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     check_config(cfg, JOB_SCHEMAS.get(str(cfg.get("task_name")), TrainJob))
     if get(cfg, "trainer.eval_strategy") == "steps" and get(cfg, "trainer.eval_steps") is None:
         raise ConfigError("trainer.eval_steps must be set (an int >= 1) when trainer.eval_strategy=steps.")
-    if get(cfg, "model.kind") == "article":
-        article = get(cfg, "model.article")
-        if article is None:
-            raise ConfigError("model.kind=article needs model.article settings: choose model=article.")
-        check_value("model.article.window", article["window"], low=2 * article["stride"], high=4096, integer=True)
-        if get(cfg, "model.context_window") or not get(cfg, "export.onnx"):
-            raise ConfigError("model=article takes its context from the contextualiser and runs on ONNX: "
-                              "it needs model.context_window=0 and export.onnx=true.")
     check_class_weights(plain(get(cfg, "trainer.class_weights")), labels)
     check_optimized_metric(cfg.get("optimized_metric"), labels)
     check_trainer_keys(get(cfg, "trainer"))

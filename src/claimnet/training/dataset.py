@@ -25,7 +25,6 @@ from claimnet.errors import ClaimnetError
 from claimnet.labels import LabelSet
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs
 from claimnet.runtime.files import sha256_file
-from claimnet.runtime.windows import paragraph_starts, windows
 
 FEATURES_VERSION = 1  # bump when the rows' layout or encoding changes: old caches are then not reused
 WRITER_BATCH = 10_000  # rows datasets holds before writing them to the Arrow file
@@ -33,10 +32,9 @@ IGNORED = -100  # a label the loss and the metrics skip (torch's ignore_index)
 
 
 def cache_key(path: str | Path, encoder: SentenceEncoder, window: int, labels: LabelSet,
-              limit: int | None, article_windows: tuple[int, int] | None = None) -> str:
+              limit: int | None) -> str:
     """A hash of the input file's bytes and every setting that changes the encoded rows."""
     settings = {"version": FEATURES_VERSION, "file": sha256_file(path), "labels": list(labels),
-                "article_windows": list(article_windows) if article_windows else None,
                 "window": window, "limit": limit, "max_length": encoder.max_length, "pad_id": encoder.pad_id,
                 "tokenizer": hashlib.sha256(encoder.tokenizer.to_str().encode()).hexdigest()}
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
@@ -52,46 +50,24 @@ def _rows(path: str, labels: LabelSet, encoder: SentenceEncoder, window: int, li
                    "length": len(enc["input_ids"]), "article": index}
 
 
-def _windows(path: str, labels: LabelSet, encoder: SentenceEncoder, size: int, stride: int, limit: int | None,
-             max_errors: int) -> Iterator[dict[str, Any]]:
-    """Rows for the article model: one per window, each sentence labelled only in the window that owns it."""
-    for index, article in enumerate(iter_articles(path, labels.names, max_errors, limit)):
-        encoded = [enc["input_ids"] for enc in encoder.encode([(t, None) for t in article.sentence_texts()])]
-        ids = labels.encode(article.labels())
-        paragraphs = paragraph_starts(article.text, article.spans())
-        spans, owner = windows(len(encoded), size, stride)
-        for k, (start, end) in enumerate(spans):
-            yield {"input_ids": encoded[start:end], "paragraph_start": paragraphs[start:end],
-                   "labels": [ids[i] if owner[i] == k else IGNORED for i in range(start, end)],
-                   "length": sum(len(e) for e in encoded[start:end]), "article": index}
-
-
 def encoded_split(path: str | Path, labels: LabelSet, encoder: SentenceEncoder, window: int, *,
-                  cache_dir: str | Path, limit: int | None = None, max_errors: int = 20,
-                  article_windows: tuple[int, int] | None = None):
+                  cache_dir: str | Path, limit: int | None = None, max_errors: int = 20):
     """The split's sentences as a memory-mapped ``datasets.Dataset`` (built once, then read from the cache).
 
     Columns: ``input_ids``, ``token_type_ids``, ``attention_mask``, ``labels``,
     ``length`` (for length-grouped batches) and ``article`` (the article's index).
-    With ``article_windows=(size, stride)`` (the article model) a row is a window
-    of sentences instead, its columns lists per sentence, ``labels`` -100 where
-    another window labels the sentence. A file with bad lines raises
+    A file with bad lines raises
     :class:`~claimnet.errors.DataError` and leaves no cache.
     """
     import datasets
     from datasets import Dataset, Features, List, Value
     from datasets.exceptions import DatasetGenerationError
 
-    key = cache_key(path, encoder, window, labels, limit, article_windows)
-    if article_windows:
-        features = Features({"input_ids": List(List(Value("int32"))), "paragraph_start": List(Value("int8")),
-                             "labels": List(Value("int64")), "length": Value("int32"), "article": Value("int32")})
-        generator, kwargs = _windows, {"size": article_windows[0], "stride": article_windows[1]}
-    else:
-        features = Features({"input_ids": List(Value("int32")), "token_type_ids": List(Value("int8")),
-                             "attention_mask": List(Value("int8")), "labels": Value("int64"),
-                             "length": Value("int32"), "article": Value("int32")})
-        generator, kwargs = _rows, {"window": window}
+    key = cache_key(path, encoder, window, labels, limit)
+    features = Features({"input_ids": List(Value("int32")), "token_type_ids": List(Value("int8")),
+                         "attention_mask": List(Value("int8")), "labels": Value("int64"),
+                         "length": Value("int32"), "article": Value("int32")})
+    generator, kwargs = _rows, {"window": window}
     quiet = datasets.is_progress_bar_enabled()
     if quiet:  # a bar per split in every run's log says nothing the data summary does not
         datasets.disable_progress_bars()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from claimnet.errors import ConfigError
-from claimnet.evaluation.metrics import figures
+from claimnet.scores import figures
 
 RUN_ID_FILE = "mlflow-run-id"
 # claimnet's settings logged as parameters (TrainingArguments come from the Trainer's callback).

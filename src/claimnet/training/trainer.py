@@ -16,21 +16,19 @@ from typing import Any
 
 import numpy as np
 
-from claimnet.evaluation.metrics import macro_f1
+from claimnet.scores import macro_f1
 
 log = logging.getLogger(__name__)
 
 
 def selection_metrics(eval_pred, names: Sequence[str] = ()) -> dict[str, float]:
     """The Trainer's ``compute_metrics``: claimnet's macro-F1 (checkpoint selection), accuracy, F1 per label."""
-    from claimnet.evaluation.metrics import per_label_f1
+    from claimnet.scores import per_label_f1
 
     logits, labels = eval_pred
     logits = logits[0] if isinstance(logits, tuple) else logits
     logits = np.asarray(logits)
     labels = np.asarray(labels)
-    keep = labels != -100  # the article model's sentences labelled by another window
-    logits, labels = logits[keep], labels[keep]
     preds = logits.argmax(-1)
     k = logits.shape[-1]
     out = {"macro_f1": macro_f1(labels, preds, k), "accuracy": float((preds == labels).mean())}
@@ -97,8 +95,6 @@ def build_trainer(
     label_weights: list[float] | None,
     tensorboard_dir: str | Path | None,
     callbacks: Sequence[Any] = (),
-    data_collator=None,
-    optimizer=None,
 ):
     """Assemble the Trainer for one run: ``args`` from :func:`training_arguments`, the rest of ``trainer``."""
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
@@ -119,8 +115,7 @@ def build_trainer(
         args=args,
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
-        data_collator=data_collator or DataCollatorWithPadding(tokenizer),
-        optimizers=(optimizer, None),  # None: the Trainer's own AdamW; the schedule is always the Trainer's
+        data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=functools.partial(selection_metrics, names=names),
         callbacks=all_callbacks,
         label_weights=label_weights,

@@ -1,4 +1,4 @@
-"""The int8 quality check: int8 ONNX ships only when it holds up against fp32 on dev.
+"""The int8 quality check: how int8 ONNX holds up against fp32 on dev, and whether it ships.
 
 It decides on label agreement with fp32 over every dev sentence
 (``export.int8_min_agreement``): with token-wise int8 the figure does not depend
@@ -18,24 +18,23 @@ from typing import Any
 import numpy as np
 
 from claimnet.data import Article
-from claimnet.evaluation.metrics import macro_f1
 from claimnet.evaluation.scoring import gold_ids, predict_articles
-from claimnet.runtime.backends import onnx_graphs
-from claimnet.runtime.manifest import read_manifest
 from claimnet.runtime.tagger import ClaimTagger
+from claimnet.scores import macro_f1
 
 log = logging.getLogger(__name__)
 
 
-def check_int8(export_dir: Path, dev: Sequence[Article], min_agreement: float,
-               max_drop: float | None = None) -> dict[str, Any]:
-    """Compare int8 with fp32 on ``dev``; delete the int8 file when it fails the check.
+def compare_int8(export_dir: Path, dev: Sequence[Article], min_agreement: float,
+                 max_drop: float | None = None, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Compare int8 with fp32 on ``dev``: the figures, and ``included`` (with the ``reason`` when not).
 
-    The export must already hold both ONNX files and a manifest listing them.
+    The export holds both ONNX graphs; ``manifest`` is the one it will have, when it is not written yet.
+    Dropping the int8 file is the caller's.
     """
     preds, labels = {}, None
     for precision in ("fp32", "int8"):
-        tagger = ClaimTagger.load(export_dir, backend="onnx", precision=precision)
+        tagger = ClaimTagger.load(export_dir, backend="onnx", precision=precision, manifest=manifest)
         labels = tagger.label_set
         preds[precision] = np.concatenate([p.argmax(axis=1) for p in predict_articles(tagger, dev)])
     gold = np.concatenate(gold_ids(dev, labels))
@@ -60,7 +59,6 @@ def check_int8(export_dir: Path, dev: Sequence[Article], min_agreement: float,
     if max_drop is not None and drop > max_drop:
         reasons.append(f"it loses {drop:.4f} dev macro-F1 against fp32, more than export.int8_max_f1_drop={max_drop}")
     if reasons:
-        (export_dir / onnx_graphs(read_manifest(export_dir))["int8"]).unlink()
         figures["included"] = False
         figures["reason"] = "; ".join(reasons)
         log.warning("int8 ONNX left out: %s", figures["reason"])

@@ -1,9 +1,11 @@
-"""One export, written whole or not at all.
+"""Finishing a run: its export, written whole or not at all, scored, described once.
 
-Hugging Face files, ONNX fp32 and int8 (behind its quality check) go into a
-temporary folder; that folder is evaluated on dev and test through the runtime
-a user gets, the model card and manifest are written with those figures, and
-only then is the folder moved into ``RUN/export``.
+The model files go into a temporary folder (:func:`claimnet.export.writer.write_model`);
+evaluation decides on int8 and fits the calibration, then scores the export on
+dev and test through the runtime a user gets, all against the manifest the
+export will have (held in memory); the model card and then the manifest are
+written once, with those figures, and only then does the folder move into
+``RUN/export``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from claimnet.data import Article
-from claimnet.evaluation.scoring import evaluate_split
-from claimnet.export.huggingface import save_huggingface
-from claimnet.export.manifest import manifest_fields, tokenizer_fields, write_manifest
+from claimnet.evaluation.calibration import fit_calibration
+from claimnet.evaluation.int8_check import compare_int8
+from claimnet.evaluation.scoring import evaluate_split, gold_ids, predict_articles
+from claimnet.export.manifest import manifest_fields, sealed_manifest, tokenizer_fields, write_manifest
 from claimnet.export.model_card import CardData, write_card
+from claimnet.export.writer import write_model
 from claimnet.labels import LabelSet
-from claimnet.runtime.backends import ARTICLE_FILES, ONNX_FILES
+from claimnet.runtime.backends import ONNX_FILES
 from claimnet.runtime.environment import cpu_name
 from claimnet.runtime.segmentation import DEFAULT_SETTINGS
 from claimnet.runtime.tagger import ClaimTagger
@@ -73,27 +77,7 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, train_counts: Mapping[st
         data_source=cfg["data"].get("source"),
         data_about=cfg["data"].get("about"),
         calibration=calibration,
-        kind=cfg["model"].get("kind", "sentence"),
-        window=(cfg["model"].get("article") or {}).get("window"),
     )
-
-
-def fit_calibration(tagger: ClaimTagger, dev: list[Article], biases: bool) -> dict[str, Any]:
-    """The temperature that minimises dev NLL for this export (as the runtime will load it), and decision
-    biases on top when they pay on held-out dev articles (``export.decision_biases``)."""
-    from claimnet.evaluation.calibration import biases_if_they_pay, fit_temperature, rescaled
-    from claimnet.evaluation.scoring import gold_ids, predict_articles
-
-    probs, gold = predict_articles(tagger, dev), gold_ids(dev, tagger.label_set)
-    temperature = fit_temperature(probs, gold)
-    log.info("Temperature scaling: T = %.3f (fitted on dev NLL)", temperature)
-    out: dict[str, Any] = {"method": "temperature scaling", "temperature": temperature, "fitted_on": "dev"}
-    if biases:
-        record = biases_if_they_pay([rescaled(p, temperature) for p in probs], gold, tagger.labels)
-        log.info("Decision biases: held-out dev macro-F1 gain %+.4f, %s", record["held_out_gain"],
-                 f"kept {record['biases']}" if record["applied"] else "not kept")
-        out["decision_biases"] = record
-    return out
 
 
 def recover_export(run_dir: Path) -> None:
@@ -107,57 +91,41 @@ def recover_export(run_dir: Path) -> None:
         log.warning("Cleaned up %s left by an interrupted export", old)
 
 
-def build_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels: LabelSet,
-                 splits: Mapping[str, list[Article]], train_counts: Mapping[str, int], training: dict[str, Any],
-                 baselines=None, previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
+def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels: LabelSet,
+                  splits: Mapping[str, list[Article]], train_counts: Mapping[str, int], training: dict[str, Any],
+                  baselines=None, previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
     """Export a trained model into ``run_dir/export``; return the dev and test metrics of that export.
 
     ``splits`` holds dev and test (scored through the runtime); ``train_counts`` the training labels' counts.
     """
-    from claimnet.export.int8 import check_int8
-    from claimnet.export.onnx import export_onnx
-    from claimnet.export.quantize import quantize_int8
-
     recover_export(run_dir)
     tmp = run_dir / ".export-tmp"
     if tmp.exists():
         shutil.rmtree(tmp)
-    article = dict(cfg["model"]["article"]) if cfg["model"].get("kind", "sentence") == "article" else None
-    if article:
-        from claimnet.export.article import export_article_onnx, save_article_model
-
-        save_article_model(model, tokenizer, tmp)
-    else:
-        save_huggingface(model, tokenizer, tmp)
+    export_cfg, ev = cfg["export"], cfg["evaluation"]
+    write_model(model, tokenizer, tmp, onnx=export_cfg["onnx"], int8=export_cfg["onnx"] and export_cfg["int8"],
+                opset=export_cfg["opset"])
     fields = manifest_fields(
         labels=labels, base_model=cfg["model"]["name"], context_window=cfg["model"]["context_window"],
         max_length=cfg["model"]["max_length"], tokenizer=tokenizer_fields(tmp, tokenizer.pad_token_id or 0),
         segmentation=DEFAULT_SETTINGS,
         run={"dir": run_dir.name, "seed": cfg["seed"], "data": cfg["data"]["name"],
              "data_version": str(cfg["data"]["version"]), "training": portable(training, run_dir)},
-        kind="article" if article else "sentence", article=article,
     )
-    export_cfg = cfg["export"]
-    if export_cfg["onnx"]:
-        if article:  # its parts, not its forward: accelerate wraps the Trainer's model's forward in autocast
-            export_article_onnx(model, tmp, opset=export_cfg["opset"])
-        else:  # from the saved weights, not the Trainer's model, for the same reason
-            from transformers import AutoModelForSequenceClassification
+    if (tmp / ONNX_FILES["int8"]).exists():
+        fields["int8"] = compare_int8(tmp, splits["dev"], export_cfg["int8_min_agreement"],
+                                      export_cfg["int8_max_f1_drop"], manifest=sealed_manifest(tmp, fields))
+        if not fields["int8"]["included"]:
+            (tmp / ONNX_FILES["int8"]).unlink()
 
-            export_onnx(AutoModelForSequenceClassification.from_pretrained(str(tmp)), tmp,
-                        opset=export_cfg["opset"])
-        if export_cfg["int8"]:
-            quantize_int8(tmp, ARTICLE_FILES if article else ONNX_FILES)
-            write_manifest(tmp, fields)
-            fields["int8"] = check_int8(tmp, splits["dev"], export_cfg["int8_min_agreement"],
-                                        export_cfg["int8_max_f1_drop"])
-    write_manifest(tmp, fields)
-    ev = cfg["evaluation"]
-    load = lambda: ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"],  # noqa: E731
-                                    batch_size=ev["batch_size"])
+    def load() -> ClaimTagger:  # the export as a user will load it, before its manifest is on disk
+        return ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"], batch_size=ev["batch_size"],
+                                manifest=sealed_manifest(tmp, fields))
+
     if export_cfg["temperature_scaling"]:
-        fields["calibration"] = fit_calibration(load(), splits["dev"], export_cfg["decision_biases"])
-        write_manifest(tmp, fields)
+        uncalibrated = load()
+        fields["calibration"] = fit_calibration(predict_articles(uncalibrated, splits["dev"]),
+                                                gold_ids(splits["dev"], labels), labels, export_cfg["decision_biases"])
     tagger = load()
     metrics = {}
     for split in ("dev", "test"):
