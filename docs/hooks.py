@@ -40,6 +40,50 @@ def configuration_reference() -> str:
     return "\n".join(out)
 
 
+def _recipe_tables(path) -> list[str]:
+    import json
+
+    report = json.loads(path.read_text(encoding="utf-8"))
+    m = report.get("machine", {})
+    out = [f"### {path.stem.removeprefix('recipe-')}: {m.get('cpu', '?')}", "",
+           f"`{path.relative_to(path.parents[2]).as_posix()}`; {m.get('cpu_count', '?')} cores; ISA "
+           f"{', '.join(m.get('flags', [])) or '?'}.", ""]
+    training = report.get("training")
+    if training:
+        out += ["| training run | s | sentences/s | dev macro-F1 |", "| --- | ---: | ---: | ---: |"]
+        out += [f"| {r['name']} | {r['seconds']:.0f} | {r['sentences_per_s']:.1f} | {r['dev_macro_f1']:.3f} |"
+                for r in training["runs"].values()]
+        out += ["", f"Training: claimnet's default at **{training['speedup']}x** the standard recipe's sentences/s.", ""]
+    t = report.get("tagging") or {}
+    if t.get("paths"):
+        out += [f"Tagging {t.get('sentences')} sentences ({t.get('articles')} articles), median of {t.get('rounds')} "
+                "rounds:", "", "| path | sentences/s | of its ceiling | vs pipeline | agreement with the pipeline |",
+                "| --- | ---: | ---: | ---: | ---: |"]
+        for name, r in t["paths"].items():
+            if "sentences_per_s" not in r:
+                continue
+            frac = r.get("fraction_of_ceiling")
+            out.append(f"| {name}{' (auto)' if name == t.get('auto') else ''} | {r['sentences_per_s']:.1f} | "
+                       f"{'' if frac is None else f'{frac:.0%}'} | {r.get('speedup', 1.0):.2f}x | "
+                       f"{r.get('agreement', 1.0):.4f} |")
+        out.append("")
+    return out
+
+
+def measurements_page(root) -> str:
+    out = ["# Measured speed, by host", "",
+           "Generated from `benchmarks/results/recipe-*.json` (one file per host kind, written by "
+           "`python -m benchmarks recipe`) when the docs are built; nothing here is copied by hand. A figure is "
+           "only comparable with figures of the same host.", ""]
+    for path in sorted((root / "benchmarks" / "results").glob("recipe-*.json")):
+        out += _recipe_tables(path)
+    return "\n".join(out)
+
+
 def on_files(files, config):
+    from pathlib import Path
+
+    root = Path(config["config_file_path"]).resolve().parent
     files.append(File.generated(config, "reference/configuration.md", content=configuration_reference()))
+    files.append(File.generated(config, "measured.md", content=measurements_page(root)))
     return files

@@ -14,7 +14,7 @@ import pytest
 import claimnet
 from claimnet.cli import main
 from claimnet.errors import ConfigError
-from conftest import ROOT
+from helpers import ROOT
 
 
 @pytest.fixture(scope="module")

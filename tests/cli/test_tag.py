@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
-from conftest import DATA_DIR, rewrite_as_v2, run_cli
+from helpers import DATA_DIR, rewrite_as_v2, run_cli
 
 
 def test_tag_and_tag_many_check_their_argument_types(export_dir):

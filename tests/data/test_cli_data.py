@@ -10,7 +10,7 @@ import pytest
 from claimnet.cli import main
 from claimnet.data import load_articles
 from claimnet.labels import DEFAULT_LABELS
-from conftest import CONFIG_DIR, DATA_DIR, LABELS, compose
+from helpers import CONFIG_DIR, DATA_DIR, LABELS, compose
 
 SPLITS = [str(DATA_DIR / f"{s}.jsonl") for s in ("train", "dev", "test")]
 

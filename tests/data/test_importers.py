@@ -10,7 +10,7 @@ from claimnet.data.alignment import Span, label_sentences
 from claimnet.data.importers import LabelMap, import_source
 from claimnet.errors import DataError
 from claimnet.labels import DEFAULT_LABELS, LabelSet
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 TOOLS = FIXTURES / "tools"
 LABELS = LabelSet.from_names(DEFAULT_LABELS)

@@ -20,7 +20,7 @@ from claimnet.data.audit import validate_files
 from claimnet.data.importers import import_source
 from claimnet.errors import DataError
 from claimnet.labels import DEFAULT_LABELS, LabelSet
-from conftest import DATA_DIR, FIXTURES
+from helpers import DATA_DIR, FIXTURES
 
 LABELS = LabelSet.from_names(DEFAULT_LABELS)
 VALID = b"".join(open(DATA_DIR / "dev.jsonl", "rb").readlines()[:2])

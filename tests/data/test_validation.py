@@ -8,7 +8,7 @@ import pytest
 
 from claimnet.data import load_articles, summarize
 from claimnet.errors import DataError
-from conftest import DATA_DIR, LABELS
+from helpers import DATA_DIR, LABELS
 
 GOOD = {"id": "a1", "text": "One thing happened. Officials said so.",
         "sentences": [{"start": 0, "end": 19, "label": "claim"}, {"start": 20, "end": 38, "label": "attribution"}]}

@@ -95,7 +95,7 @@ def test_one_macro_f1_for_reports_checkpoints_and_the_int8_check(tmp_path):
     from claimnet.export.quantize import quantize_int8
     from claimnet.scores import macro_f1
     from claimnet.training.trainer import selection_metrics
-    from conftest import DATA_DIR, rewrite_as_v2
+    from helpers import DATA_DIR, rewrite_as_v2
 
     gold = np.array([0, 0, 2, 2, 3, 3, 0, 2])  # no hedge (1) in gold ...
     pred = np.array([0, 1, 2, 1, 3, 3, 0, 2])  # ... but predicted twice

@@ -13,7 +13,7 @@ from claimnet.evaluation.baselines import Baselines
 from claimnet.evaluation.gates import check_gates
 from claimnet.evaluation.report import comparison
 from claimnet.labels import LabelSet
-from conftest import DATA_DIR, LABELS, run_script
+from helpers import DATA_DIR, LABELS, run_script
 
 METRICS = {"macro_f1": 0.80, "per_label": {l: {"f1": f} for l, f in zip(LABELS, (0.9, 0.6, 0.9, 0.8))}}
 

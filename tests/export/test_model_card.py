@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from claimnet.export.model_card import CardData, render_card
-from conftest import LABELS
+from helpers import LABELS
 
 METRICS = {
     "sentences": 713,

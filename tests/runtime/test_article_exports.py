@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claimnet.runtime.windows import paragraph_starts, windows
-from conftest import DATA_DIR, FIXTURES, run_cli
+from helpers import DATA_DIR, FIXTURES, run_cli
 
 
 @given(n=st.integers(0, 300), stride=st.integers(2, 40))

@@ -10,7 +10,7 @@ import pytest
 from claimnet import ClaimTagger, ModelLoadError
 from claimnet.export.manifest import seal
 from claimnet.runtime.segmentation import DEFAULT_SETTINGS, SegmentationSettings, segment
-from conftest import FIXTURES, V1_EXPORT, rewrite_as_v2
+from helpers import FIXTURES, V1_EXPORT, rewrite_as_v2
 
 
 def test_a_version_1_export_still_loads_and_tags_as_it_did():
@@ -130,7 +130,7 @@ def test_onnx_external_data_is_checksummed_and_verified_like_the_graph(tmp_path)
 
     from claimnet import ClaimTagger
     from claimnet.runtime.backends import choose_backend
-    from conftest import rewrite_as_v2
+    from helpers import rewrite_as_v2
 
     export = rewrite_as_v2(tmp_path, context_window=0)
     before = ClaimTagger.load(export, backend="onnx", precision="fp32").tag("The mayor said it was over. It may rain.")

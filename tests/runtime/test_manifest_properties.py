@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimnet import ClaimnetError, ClaimTagger
-from conftest import rewrite_as_v2
+from helpers import rewrite_as_v2
 
 TEXT = "Police said two people were hurt. The bridge may reopen in May.\nOfficials expect 300 visitors."
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**13), st.floats(allow_nan=True, allow_infinity=True),

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from claimnet.data import load_articles
 from claimnet.runtime.segmentation import SegmentationSettings, segment
-from conftest import DATA_DIR, LABELS
+from helpers import DATA_DIR, LABELS
 
 
 @pytest.mark.parametrize("split", ["train", "dev", "test"])

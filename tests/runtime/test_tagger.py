@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
-from conftest import LABELS, run_cli, run_script
+from helpers import LABELS, run_cli, run_script
 
 
 def sentences_of_many_shapes(article: dict) -> list[tuple[str, None]]:
@@ -139,7 +139,7 @@ def test_a_label_does_not_depend_on_its_batch(export_dir, backend, precision, th
     sentence per call): the quantization, not only the backend's scheduling, must hold the property.
     """
     from claimnet.data import load_articles
-    from conftest import DATA_DIR
+    from helpers import DATA_DIR
 
     pairs = [(t, None) for a in load_articles(DATA_DIR / "test.jsonl", LABELS) for t in a.sentence_texts()]
     probs = {size: ClaimTagger.load(export_dir, backend=backend, precision=precision, batch_size=size,
@@ -156,7 +156,7 @@ def test_a_label_does_not_depend_on_its_batch(export_dir, backend, precision, th
 @pytest.mark.parametrize("context_window", [0, 2])
 def test_tag_stream_equals_tag_over_parts_and_windows(tmp_path, context_window):
     """Streamed in parts and tagged 3 sentences at a time (with context across the cuts): tag()'s answers."""
-    from conftest import DATA_DIR, rewrite_as_v2
+    from helpers import DATA_DIR, rewrite_as_v2
 
     export = rewrite_as_v2(tmp_path, context_window=context_window)
     tagger = ClaimTagger.load(export, backend="onnx")

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from claimnet import ClaimTagger  # noqa: E402
 from claimnet.serving.app import ServeSettings, create_app  # noqa: E402
-from conftest import DATA_DIR  # noqa: E402
+from helpers import DATA_DIR  # noqa: E402
 
 ARTICLES = [json.loads(line) for line in (DATA_DIR / "test.jsonl").read_text(encoding="utf-8").splitlines()[:4]]
 

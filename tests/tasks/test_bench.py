@@ -12,7 +12,7 @@ from claimnet import ClaimTagger
 from claimnet.errors import ClaimnetError
 from claimnet.evaluation.speed import tagging
 from claimnet.tasks.bench import check_paths
-from conftest import ROOT, run_script
+from helpers import ROOT, run_script
 
 PATHS = ("pipeline", "onnx-fp32", "onnx-int8", "torch-fp32")
 

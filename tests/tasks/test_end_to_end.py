@@ -12,7 +12,7 @@ import pytest
 from claimnet import ClaimTagger, ModelLoadError
 from claimnet.runtime.files import sha256_file
 from claimnet.runtime.segmentation import segment
-from conftest import DATA_DIR, LABELS, run_cli, run_script
+from helpers import DATA_DIR, LABELS, run_cli, run_script
 
 
 def test_run_folder_layout(trained_run):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG_DIR, run_script
+from helpers import CONFIG_DIR, run_script
 
 EXPERIMENTS = sorted(Path(CONFIG_DIR, "experiment").glob("*.yaml"))
 # Shrink any experiment to seconds without touching what it is about.

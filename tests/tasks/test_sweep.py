@@ -8,7 +8,7 @@ import pytest
 from hydra.utils import instantiate
 
 from claimnet.tasks.runner import compose_job
-from conftest import run_script
+from helpers import run_script
 
 
 def test_an_optuna_sweep_records_every_trial_best_first_and_a_failed_trial_does_not_stop_it(tmp_path):

@@ -9,7 +9,7 @@ import sys
 
 from claimnet.data import load_articles
 from claimnet.data.jsonl import write_articles
-from conftest import DATA_DIR, LABELS, ROOT, run_script
+from helpers import DATA_DIR, LABELS, ROOT, run_script
 
 
 def torchrun(nproc: int, *overrides: str) -> subprocess.CompletedProcess:

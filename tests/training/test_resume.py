@@ -10,7 +10,7 @@ from transformers import TrainerCallback
 
 from claimnet.errors import ConfigError
 from claimnet.tasks.train import train
-from conftest import compose
+from helpers import compose
 
 
 class Interrupt(TrainerCallback):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import LABELS, run_script
+from helpers import LABELS, run_script
 
 
 def test_an_mlflow_run_holds_the_parameters_the_figures_and_the_reports(tmp_path):

@@ -10,7 +10,7 @@ from claimnet.errors import ConfigError
 from claimnet.labels import LabelSet
 from claimnet.training.class_weights import class_weights
 from claimnet.training.config import validate_train_config
-from conftest import CONFIG_DIR, LABELS, compose
+from helpers import CONFIG_DIR, LABELS, compose
 
 GROUPS = {g: sorted(p.stem for p in (Path(CONFIG_DIR) / g).glob("*.yaml")) for g in ("model", "trainer", "logger", "data", "hparams_search")}
 EXPERIMENTS = sorted(p.stem for p in (Path(CONFIG_DIR) / "experiment").glob("*.yaml"))
@@ -94,7 +94,7 @@ def test_label_set_rejects_duplicates_and_single_labels():
 
 
 def test_custom_data_needs_a_name_and_a_license(tmp_path):
-    from conftest import run_script
+    from helpers import run_script
 
     proc = run_script("train.py", "experiment=smoke", "data=custom", f"paths.output_dir={tmp_path}")
     assert proc.returncode == 2
@@ -119,7 +119,7 @@ def test_custom_data_needs_a_name_and_a_license(tmp_path):
 def test_typos_and_impossible_values_are_refused_before_any_work(tmp_path, script, override, message):
     import re
 
-    from conftest import run_script
+    from helpers import run_script
 
     extra = ["model_path=nowhere"] if script == "evaluate.py" else ["experiment=smoke"]
     proc = run_script(script, override, *extra, f"paths.output_dir={tmp_path}")
