@@ -77,7 +77,25 @@ def measurements_page(root) -> str:
            "only comparable with figures of the same host.", ""]
     for path in sorted((root / "benchmarks" / "results").glob("recipe-*.json")):
         out += _recipe_tables(path)
+    for path in sorted((root / "benchmarks" / "results").glob("conformance-*.json")):
+        out += _routes_table(path)
     return "\n".join(out)
+
+
+def _routes_table(path) -> list[str]:
+    import json
+
+    report = json.loads(path.read_text(encoding="utf-8"))
+    out = [f"## One answer on every route ({path.stem.removeprefix('conformance-')}: {report['machine'].get('cpu')})",
+           "", f"`{path.relative_to(path.parents[2]).as_posix()}` (`python -m benchmarks conformance`): the default "
+           f"export (format {report['format_version']}), {report['sentences']} test sentences, against ClaimTagger's "
+           "ONNX fp32 route.", "",
+           "| route | how to load it | labels agreement | max probability difference | sentences/s |",
+           "| --- | --- | ---: | ---: | ---: |"]
+    for name, r in report["routes"].items():
+        out.append(f"| {name} | `{r['how']}` | {r['labels_agreement']:.4f} | {r['max_probability_difference']:.1e} | "
+                   f"{r['sentences_per_s']:.1f} |")
+    return [*out, ""]
 
 
 def on_files(files, config):

@@ -45,7 +45,7 @@ def rewrite_as_v2(tmp_path: Path, segmentation=None, context_window: int = 2, **
 
     ``overrides`` set manifest fields by path, ``model__kind="article"`` for ``model.kind``.
     """
-    from claimnet.export.manifest import manifest_fields, tokenizer_fields, write_manifest
+    from claimnet.exporters.manifest import manifest_fields, tokenizer_fields, write_manifest
     from claimnet.labels import LabelSet
     from claimnet.runtime.segmentation import DEFAULT_SETTINGS
 

@@ -34,7 +34,7 @@ def test_the_wheel_carries_the_configs_and_the_corpus(wheel):
     for split in ("train", "dev", "test"):
         assert f"claimnet/bundled/corpus/claimnet-wikinews/{split}.jsonl" in names
     assert "claimnet/bundled/corpus/claimnet-wikinews/README.md" in names
-    assert {"claimnet/export/model_card_template.md", "claimnet/py.typed"} <= names
+    assert {"claimnet/exporters/model_card_template.md", "claimnet/py.typed"} <= names
 
 
 def clean_env() -> dict[str, str]:

@@ -92,7 +92,7 @@ def test_one_macro_f1_for_reports_checkpoints_and_the_int8_check(tmp_path):
     from claimnet.data import load_articles
     from claimnet.evaluation.int8_check import compare_int8
     from claimnet.evaluation.scoring import gold_ids, predict_articles
-    from claimnet.export.quantize import quantize_int8
+    from claimnet.exporters.quantize import quantize_int8
     from claimnet.scores import macro_f1
     from claimnet.training.trainer import selection_metrics
     from helpers import DATA_DIR, rewrite_as_v2

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
-from claimnet.export.manifest import seal
+from claimnet.exporters.manifest import seal
 from claimnet.runtime.segmentation import DEFAULT_SETTINGS, SegmentationSettings, segment
 from helpers import FIXTURES, V1_EXPORT, rewrite_as_v2
 

@@ -18,7 +18,7 @@ KILLS = {
     # phase: (object to patch, attribute, which call dies)
     "training": ("transformers.Trainer", "training_step", 3),
     "checkpoint save": ("transformers.Trainer", "_save_optimizer_and_scheduler", 2),
-    "export": ("claimnet.export.onnx", "export_onnx", 1),
+    "export": ("claimnet.exporters.onnx", "export_onnx", 1),
     "evaluation": ("claimnet.evaluation.scoring", "write_report", 1),
 }
 CHILD = """

@@ -77,8 +77,12 @@ def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: Mappin
 
         gold = np.concatenate(gold_ids(articles, labels)).astype(int)
         served = np.concatenate(probs)
-        raw = uncalibrated(served, tagger.temperature, tagger.biases)
-        metrics["calibration"] = {"temperature": tagger.temperature,
+        record = tagger.manifest["calibration"]  # what was applied: folded into the weights, or by the runtime
+        temperature = float(record.get("temperature", 1.0))
+        chosen = (record.get("decision_biases") or {}).get("biases") or {}
+        biases = np.array([float(chosen.get(name, 0.0)) for name in labels.names])
+        raw = uncalibrated(served, temperature, biases)
+        metrics["calibration"] = {"temperature": temperature,
                                   "ece_before": expected_calibration_error(raw, gold), "ece_after": metrics["ece"],
                                   "nll_before": nll(raw, gold), "nll_after": nll(served, gold)}
     baseline_metrics = {}

@@ -6,7 +6,9 @@ the segmentation settings all come from it, and an export asking for something
 this claimnet cannot honour is refused with what it supports. It also holds the
 SHA-256 of every other file; loading verifies the files a backend reads.
 
-Format versions: 2 (this claimnet writes it) and 1 (read, upgraded in memory:
+Format versions: 3 (this claimnet writes it: temperature and decision biases
+folded into the classifier's weights, recorded but not applied), 2 (read; the
+runtime applies its temperature and biases) and 1 (read, upgraded in memory:
 its model fields were top-level and it recorded no ``max_chunk_chars``).
 """
 
@@ -22,8 +24,10 @@ from claimnet.runtime.files import sha256_file
 from claimnet.runtime.segmentation import SegmentationSettings
 
 MANIFEST_NAME = "claimnet.json"
-FORMAT_VERSION = 2
-READABLE_FORMAT_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_FORMAT_VERSIONS = (1, 2, 3)
+# From version 3 the calibration is folded into the weights: the manifest describes it, no runtime applies it.
+FOLDED_FROM_VERSION = 3
 # "sentence": a sequence classifier over (sentence, context of k neighbours) pairs.
 MODEL_KINDS = ("sentence", "article")
 REQUIRED = ("labels", "model", "segmentation", "files")

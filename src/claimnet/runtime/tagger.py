@@ -20,6 +20,8 @@ from claimnet.labels import LabelSet
 from claimnet.runtime.backends import DEFAULT_BATCH_SIZE, ContextualiserGraph, choose_backend, load_backend, onnx_graphs
 from claimnet.runtime.encoding import SentenceEncoder, context_pairs, vocabulary_fingerprint
 from claimnet.runtime.manifest import (
+    FOLDED_FROM_VERSION,
+    FORMAT_VERSION,
     MANIFEST_NAME,
     check_manifest,
     read_manifest,
@@ -131,8 +133,10 @@ class ClaimTagger:
         self.batch_size = batch_size
         self.kind: str = manifest["model"].get("kind", "sentence")
         self.contextualiser = contextualiser  # an article model's: reads each article's sentence vectors
-        # Fitted on dev at export, applied on every path: logits / T (+ decision biases, where they paid).
-        calibration = manifest.get("calibration") or {}
+        # Fitted on dev at export: logits / T (+ decision biases, where they paid). Format 3 folds them into the
+        # weights (nothing to apply here); an older export leaves them to the runtime.
+        folded = int(manifest.get("format_version", FORMAT_VERSION)) >= FOLDED_FROM_VERSION
+        calibration = {} if folded else (manifest.get("calibration") or {})
         self.temperature = float(calibration.get("temperature", 1.0))
         chosen = (calibration.get("decision_biases") or {}).get("biases") or {}
         self.biases = np.array([float(chosen.get(name, 0.0)) for name in self.label_set.names], dtype=np.float32)

@@ -1,7 +1,9 @@
 """Finishing a run: its export, written whole or not at all, scored, described once.
 
-The model files go into a temporary folder (:func:`claimnet.export.writer.write_model`);
-evaluation decides on int8 and fits the calibration, then scores the export on
+The model files go into a temporary folder (:func:`claimnet.exporters.writer.write_model`);
+evaluation fits the calibration on the unfolded fp32 model, which is then folded
+into the head's weights (:mod:`claimnet.exporters.fold`) before int8 is quantized
+from the folded graph and checked; then evaluation scores the export on
 dev and test through the runtime a user gets, all against the manifest the
 export will have (held in memory); the model card and then the manifest are
 written once, with those figures, and only then does the folder move into
@@ -21,9 +23,9 @@ from claimnet.data import Article
 from claimnet.evaluation.calibration import fit_calibration
 from claimnet.evaluation.int8_check import compare_int8
 from claimnet.evaluation.scoring import evaluate_split, gold_ids, predict_articles
-from claimnet.export.manifest import manifest_fields, sealed_manifest, tokenizer_fields, write_manifest
-from claimnet.export.model_card import CardData, write_card
-from claimnet.export.writer import write_model
+from claimnet.exporters.manifest import manifest_fields, sealed_manifest, tokenizer_fields, write_manifest
+from claimnet.exporters.model_card import CardData, write_card
+from claimnet.exporters.writer import write_model
 from claimnet.labels import LabelSet
 from claimnet.runtime.backends import ONNX_FILES
 from claimnet.runtime.environment import cpu_name
@@ -91,6 +93,20 @@ def recover_export(run_dir: Path) -> None:
         log.warning("Cleaned up %s left by an interrupted export", old)
 
 
+def fold_into_export(folder: Path, tokenizer, calibration: Mapping[str, Any], labels: LabelSet, *, onnx: bool,
+                     opset: int) -> None:
+    """Rewrite the export's weights with the fitted temperature and kept biases folded into the head."""
+    from transformers import AutoModelForSequenceClassification
+
+    from claimnet.exporters.fold import fold_calibration
+
+    chosen = (calibration.get("decision_biases") or {}).get("biases") or {}
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder))
+    fold_calibration(model, float(calibration["temperature"]), [float(chosen.get(n, 0.0)) for n in labels.names])
+    calibration["folded"] = "into the classifier head's weights: every route computes the calibrated logits"
+    write_model(model, tokenizer, folder, onnx=onnx, int8=False, opset=opset)
+
+
 def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], labels: LabelSet,
                   splits: Mapping[str, list[Article]], train_counts: Mapping[str, int], training: dict[str, Any],
                   baselines=None, previous: Mapping[str, dict] | None = None) -> dict[str, Any]:
@@ -103,8 +119,10 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
     if tmp.exists():
         shutil.rmtree(tmp)
     export_cfg, ev = cfg["export"], cfg["evaluation"]
-    write_model(model, tokenizer, tmp, onnx=export_cfg["onnx"], int8=export_cfg["onnx"] and export_cfg["int8"],
-                opset=export_cfg["opset"])
+    onnx, int8 = export_cfg["onnx"], export_cfg["onnx"] and export_cfg["int8"]
+    # what `pipeline(..., truncation=True)` then cuts at: the length the model was trained and is tagged with
+    tokenizer.model_max_length = int(cfg["model"]["max_length"])
+    write_model(model, tokenizer, tmp, onnx=onnx, int8=False, opset=export_cfg["opset"])
     fields = manifest_fields(
         labels=labels, base_model=cfg["model"]["name"], context_window=cfg["model"]["context_window"],
         max_length=cfg["model"]["max_length"], tokenizer=tokenizer_fields(tmp, tokenizer.pad_token_id or 0),
@@ -112,20 +130,24 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
         run={"dir": run_dir.name, "seed": cfg["seed"], "data": cfg["data"]["name"],
              "data_version": str(cfg["data"]["version"]), "training": portable(training, run_dir)},
     )
-    if (tmp / ONNX_FILES["int8"]).exists():
+
+    def load(**kwargs) -> ClaimTagger:  # the export as a user will load it, before its manifest is on disk
+        options = {"backend": ev["backend"], "precision": ev["precision"], "batch_size": ev["batch_size"]} | kwargs
+        return ClaimTagger.load(tmp, manifest=sealed_manifest(tmp, fields), **options)
+
+    if export_cfg["temperature_scaling"]:  # fitted on the unfolded fp32 model, then folded into its head
+        unfolded = load(precision="fp32" if onnx else ev["precision"])
+        fields["calibration"] = fit_calibration(predict_articles(unfolded, splits["dev"]),
+                                                gold_ids(splits["dev"], labels), labels, export_cfg["decision_biases"])
+        fold_into_export(tmp, tokenizer, fields["calibration"], labels, onnx=onnx, opset=export_cfg["opset"])
+    if int8:  # quantized from the folded graph
+        from claimnet.exporters.quantize import quantize_int8
+
+        quantize_int8(tmp)
         fields["int8"] = compare_int8(tmp, splits["dev"], export_cfg["int8_min_agreement"],
                                       export_cfg["int8_max_f1_drop"], manifest=sealed_manifest(tmp, fields))
         if not fields["int8"]["included"]:
             (tmp / ONNX_FILES["int8"]).unlink()
-
-    def load() -> ClaimTagger:  # the export as a user will load it, before its manifest is on disk
-        return ClaimTagger.load(tmp, backend=ev["backend"], precision=ev["precision"], batch_size=ev["batch_size"],
-                                manifest=sealed_manifest(tmp, fields))
-
-    if export_cfg["temperature_scaling"]:
-        uncalibrated = load()
-        fields["calibration"] = fit_calibration(predict_articles(uncalibrated, splits["dev"]),
-                                                gold_ids(splits["dev"], labels), labels, export_cfg["decision_biases"])
     tagger = load()
     metrics = {}
     for split in ("dev", "test"):

@@ -108,7 +108,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     import torch
     from transformers import set_seed
 
-    from claimnet.export.last_layer import last_layer_on_first_token
+    from claimnet.exporters.last_layer import last_layer_on_first_token
     from claimnet.runtime.encoding import SentenceEncoder
     from claimnet.training.arguments import training_arguments
     from claimnet.training.class_weights import class_weights

@@ -143,7 +143,7 @@ def calibration_note(calibration: dict[str, Any] | None) -> str:
 
 
 def render_card(card: CardData, export_name: str = "path/to/export") -> str:
-    source = resources.files("claimnet.export").joinpath("model_card_template.md")
+    source = resources.files("claimnet.exporters").joinpath("model_card_template.md")
     template = Template(source.read_text(encoding="utf-8"))
     test = card.metrics.get("test")
     any_metrics = next(iter(card.metrics.values()), {})

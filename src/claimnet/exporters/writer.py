@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from claimnet.export.huggingface import save_huggingface
+from claimnet.exporters.huggingface import save_huggingface
 
 
 def write_model(model, tokenizer, folder: str | Path, *, onnx: bool = True, int8: bool = True,
@@ -22,8 +22,8 @@ def write_model(model, tokenizer, folder: str | Path, *, onnx: bool = True, int8
         return
     from transformers import AutoModelForSequenceClassification
 
-    from claimnet.export.onnx import export_onnx
-    from claimnet.export.quantize import quantize_int8
+    from claimnet.exporters.onnx import export_onnx
+    from claimnet.exporters.quantize import quantize_int8
 
     # from the saved weights, not the Trainer's model: accelerate wraps the Trainer's forward in autocast
     export_onnx(AutoModelForSequenceClassification.from_pretrained(str(folder)), folder, opset=opset)

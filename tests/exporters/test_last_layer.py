@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from claimnet.export.last_layer import last_layer_on_first_token  # noqa: E402
+from claimnet.exporters.last_layer import last_layer_on_first_token  # noqa: E402
 from claimnet.labels import LabelSet  # noqa: E402
 from claimnet.training.dropout import bulk_dropout_in  # noqa: E402
 from claimnet.training.modeling import build_model, resolve_source  # noqa: E402
@@ -65,7 +65,7 @@ def test_the_onnx_graph_computes_cls_alone_and_matches_torch_on_unseen_shapes(tm
     import numpy as np
     import onnxruntime as ort
 
-    from claimnet.export.onnx import export_onnx
+    from claimnet.exporters.onnx import export_onnx
 
     model = tiny_model()
     path = export_onnx(model, tmp_path)  # traced on a (2, 11) dummy

@@ -10,7 +10,7 @@ def test_an_encoder_without_token_types_exports_a_graph_without_them_and_matches
     import torch
     from transformers import MPNetConfig, MPNetForSequenceClassification
 
-    from claimnet.export.onnx import export_onnx
+    from claimnet.exporters.onnx import export_onnx
 
     torch.manual_seed(0)
     config = MPNetConfig(vocab_size=30527, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,

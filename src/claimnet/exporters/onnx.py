@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from claimnet.export.last_layer import last_layer_on_first_token
+from claimnet.exporters.last_layer import last_layer_on_first_token
 from claimnet.runtime.backends import ONNX_FILES, model_inputs
 
 FP32_FILE = ONNX_FILES["fp32"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from claimnet.export.model_card import CardData, render_card
+from claimnet.exporters.model_card import CardData, render_card
 from helpers import LABELS
 
 METRICS = {

@@ -12,7 +12,7 @@ ort = pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from claimnet.export.quantize import QUANTIZE_OPSET, WEIGHT_LEVELS, quantize_token_wise  # noqa: E402
+from claimnet.exporters.quantize import QUANTIZE_OPSET, WEIGHT_LEVELS, quantize_token_wise  # noqa: E402
 from claimnet.runtime.backends import ONNX_FILES  # noqa: E402
 
 
