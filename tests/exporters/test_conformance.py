@@ -106,3 +106,22 @@ def test_folding_gives_exactly_the_calibrated_logits():
     fold_calibration(model, 2.5, [0.1, -0.2, 0.3, 0.0])
     after = model(input_ids=ids).logits
     torch.testing.assert_close(after, before / 2.5 + torch.tensor([0.1, -0.2, 0.3, 0.0]), atol=1e-6, rtol=0)
+
+
+@pytest.mark.slow
+def test_every_route_agrees_on_a_real_minilm_export(tmp_path):
+    """The same on the real base model (MiniLM, its 30k vocabulary), trained briefly through the train job."""
+    import claimnet
+
+    result = claimnet.train(["trainer.max_steps=30", "data.limit_articles=40", "trainer.eval_strategy=steps",
+                             "trainer.eval_steps=30", "evaluation.baselines=false", "logger=none",
+                             f"paths.output_dir={tmp_path}"])
+    export = result["export_dir"]
+    assert json.loads((export / "claimnet.json").read_text())["format_version"] == 3
+    texts = [json.loads(line)["text"] for line in (DATA_DIR / "test.jsonl").read_text().splitlines()[:6]]
+    tagger = ClaimTagger.load(export, backend="onnx", precision="fp32")
+    sentences = [text[s:e] for text in texts for s, e in tagger.segment(text)]
+    _, out, _ = routes(export, sentences)
+    for name, probs in out.items():
+        assert (probs.argmax(1) == out["onnx-fp32"].argmax(1)).all(), name
+        np.testing.assert_allclose(probs, out["onnx-fp32"], atol=1e-4, err_msg=name)

@@ -217,3 +217,15 @@ def test_scores_are_temperature_scaled_on_dev_and_labels_stay_the_same(export_di
     expected = np.array([list(s.scores.values()) for s in raw]) ** (1 / calibration["temperature"]) * np.exp(bias)
     expected /= expected.sum(1, keepdims=True)
     np.testing.assert_allclose([list(s.scores.values()) for s in served], expected, atol=1e-5)
+
+
+def test_an_article_model_run_is_refused_by_export_with_the_reason(tmp_path):
+    """Article training was retired: re-exporting such a run says so (exit 2), it does not crash."""
+    from helpers import run_script
+
+    run = tmp_path / "article-run"
+    run.mkdir()
+    (run / "config.yaml").write_text("model:\n  kind: article\n  name: x\n")
+    proc = run_script("export.py", f"run_dir={run}")
+    assert proc.returncode == 2, proc.stderr
+    assert "article-model run" in proc.stderr and "retired" in proc.stderr and "Traceback" not in proc.stderr
