@@ -1,5 +1,5 @@
 """What tests share that is not a fixture: the project's paths, composing real configs, running the scripts
-and the CLI in a subprocess, and rewriting the version-1 fixture as a version-2 export.
+and the CLI in a subprocess, and rewriting the version-1 fixture with a current manifest.
 
 A plain module (``from helpers import ...``); the fixtures are in ``conftest.py``.
 """
@@ -40,8 +40,8 @@ def run_cli(*args: str, input: bytes | None = None) -> subprocess.CompletedProce
     )
 
 
-def rewrite_as_v2(tmp_path: Path, segmentation=None, context_window: int = 2, **overrides) -> Path:
-    """A copy of the v1 fixture (or the export already in ``tmp_path``) with a version-2 manifest.
+def rewrite_manifest(tmp_path: Path, segmentation=None, context_window: int = 2, **overrides) -> Path:
+    """A copy of the v1 fixture (or the export already in ``tmp_path``) with a manifest in the current format.
 
     ``overrides`` set manifest fields by path, ``model__kind="article"`` for ``model.kind``.
     """

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
-from helpers import DATA_DIR, rewrite_as_v2, run_cli
+from helpers import DATA_DIR, rewrite_manifest, run_cli
 
 
 def test_tag_and_tag_many_check_their_argument_types(export_dir):
@@ -69,7 +69,7 @@ def test_option_values_out_of_range_are_refused(export_dir, option, value):
 
 
 def test_asking_for_int8_that_the_check_left_out_names_the_cause(tmp_path):
-    left_out = rewrite_as_v2(tmp_path, int8={"split": "dev", "included": False, "macro_f1_drop": 0.0164,
+    left_out = rewrite_manifest(tmp_path, int8={"split": "dev", "included": False, "macro_f1_drop": 0.0164,
                                              "max_drop": 0.01})
     with pytest.raises(ModelLoadError, match=r"this export has no int8 model \(onnx/model.int8.onnx\): the export-time "
                                              r"check left it out \(it lost 0.0164 dev macro-F1 against fp32, more "

@@ -95,7 +95,7 @@ def test_one_macro_f1_for_reports_checkpoints_and_the_int8_check(tmp_path):
     from claimnet.exporters.quantize import quantize_int8
     from claimnet.scores import macro_f1
     from claimnet.training.trainer import selection_metrics
-    from helpers import DATA_DIR, rewrite_as_v2
+    from helpers import DATA_DIR, rewrite_manifest
 
     gold = np.array([0, 0, 2, 2, 3, 3, 0, 2])  # no hedge (1) in gold ...
     pred = np.array([0, 1, 2, 1, 3, 3, 0, 2])  # ... but predicted twice
@@ -107,9 +107,9 @@ def test_one_macro_f1_for_reports_checkpoints_and_the_int8_check(tmp_path):
     assert claimnet.evaluation.int8_check.macro_f1 is macro_f1  # the int8 check
 
     export = tmp_path / "export"
-    rewrite_as_v2(tmp_path)
+    rewrite_manifest(tmp_path)
     quantize_int8(export)
-    rewrite_as_v2(tmp_path)  # list the int8 file in the manifest
+    rewrite_manifest(tmp_path)  # list the int8 file in the manifest
     dev = [a for a in load_articles(DATA_DIR / "dev.jsonl", LABELS) if "hedge" not in a.labels()][:8]
     figures = compare_int8(export, dev, min_agreement=0.0)
     fp32 = ClaimTagger.load(export, backend="onnx", precision="fp32")

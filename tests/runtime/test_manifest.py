@@ -10,7 +10,7 @@ import pytest
 from claimnet import ClaimTagger, ModelLoadError
 from claimnet.exporters.manifest import seal
 from claimnet.runtime.segmentation import DEFAULT_SETTINGS, SegmentationSettings, segment
-from helpers import FIXTURES, V1_EXPORT, rewrite_as_v2
+from helpers import FIXTURES, V1_EXPORT, rewrite_manifest
 
 
 def test_a_version_1_export_still_loads_and_tags_as_it_did():
@@ -30,7 +30,7 @@ def test_a_version_1_export_still_loads_and_tags_as_it_did():
 
 def test_recorded_settings_that_differ_from_the_defaults_are_the_ones_used(tmp_path):
     settings = SegmentationSettings(language="de", max_chunk_chars=300)
-    tagger = ClaimTagger.load(rewrite_as_v2(tmp_path, settings, context_window=2))
+    tagger = ClaimTagger.load(rewrite_manifest(tmp_path, settings, context_window=2))
     assert tagger.segmentation == settings and tagger.context_window == 2 and tagger.encoder.max_length == 40
     # One 500-character sentence: pysbd keeps it whole; cut at 300 characters it becomes two.
     text = "Der Rat hat den Haushalt " + "und noch mehr Worte " * 24 + "beschlossen. Dann ging er."
@@ -50,17 +50,17 @@ def test_recorded_settings_that_differ_from_the_defaults_are_the_ones_used(tmp_p
     ({"tokenizer__vocab_sha256": "0" * 64}, r"tokenizer.vocab_sha256 is '0000.*the tokenizer is not the one"),
 ])
 def test_an_export_this_claimnet_cannot_honour_is_refused_with_what_it_supports(tmp_path, override, message):
-    export = rewrite_as_v2(tmp_path, DEFAULT_SETTINGS, **override)
+    export = rewrite_manifest(tmp_path, DEFAULT_SETTINGS, **override)
     with pytest.raises(ModelLoadError, match=message):
         ClaimTagger.load(export)
 
 
 def test_an_unknown_format_version_names_the_readable_ones(tmp_path):
-    export = rewrite_as_v2(tmp_path, DEFAULT_SETTINGS)
+    export = rewrite_manifest(tmp_path, DEFAULT_SETTINGS)
     manifest = json.loads((export / "claimnet.json").read_text())
-    manifest["format_version"] = 3
+    manifest["format_version"] = 4
     (export / "claimnet.json").write_text(json.dumps(seal(manifest)))
-    with pytest.raises(ModelLoadError, match=r"format_version 3 is not supported by this claimnet \(it reads \[1, 2\]\)"):
+    with pytest.raises(ModelLoadError, match=r"format_version 4 is not supported by this claimnet \(it reads \[1, 2, 3\]\)"):
         ClaimTagger.load(export)
 
 
@@ -73,7 +73,7 @@ def _edit_manifest(export, edit):
 
 
 def test_a_manifest_edited_after_export_is_refused(tmp_path):
-    export = rewrite_as_v2(tmp_path, context_window=1)
+    export = rewrite_manifest(tmp_path, context_window=1)
     path = export / "claimnet.json"
     manifest = json.loads(path.read_text())
     manifest["model"]["context_window"] = 2  # a valid value, but not the one the model was trained with
@@ -99,7 +99,7 @@ def test_a_manifest_edited_after_export_is_refused(tmp_path):
     (lambda m: m.update(labels=["a", "a"]), r"labels must be a list of at least 2 distinct non-empty strings"),
 ])
 def test_a_manifest_that_disagrees_with_the_model_files_is_refused_by_name(tmp_path, edit, message):
-    export = rewrite_as_v2(tmp_path, context_window=1)
+    export = rewrite_manifest(tmp_path, context_window=1)
     _edit_manifest(export, edit)
     for backend in ("onnx", "torch"):
         with pytest.raises(ModelLoadError, match=message):
@@ -108,7 +108,7 @@ def test_a_manifest_that_disagrees_with_the_model_files_is_refused_by_name(tmp_p
 
 @pytest.mark.parametrize("content", [b"[1, 2]", b"[" * 100_000, b"\xff\xfe", b"{" + b" " * (2 << 20) + b"}"])
 def test_manifests_of_the_wrong_shape_or_size_are_refused(tmp_path, content):
-    export = rewrite_as_v2(tmp_path)
+    export = rewrite_manifest(tmp_path)
     (export / "claimnet.json").write_bytes(content)
     with pytest.raises(ModelLoadError, match="claimnet.json: "):
         ClaimTagger.load(export)
@@ -117,7 +117,7 @@ def test_manifests_of_the_wrong_shape_or_size_are_refused(tmp_path, content):
 def test_a_manifest_that_is_not_a_regular_file_is_refused(tmp_path):
     import os
 
-    export = rewrite_as_v2(tmp_path)
+    export = rewrite_manifest(tmp_path)
     (export / "claimnet.json").unlink()
     os.mkfifo(export / "claimnet.json")
     with pytest.raises(ModelLoadError, match="is not a regular file"):
@@ -130,9 +130,9 @@ def test_onnx_external_data_is_checksummed_and_verified_like_the_graph(tmp_path)
 
     from claimnet import ClaimTagger
     from claimnet.runtime.backends import choose_backend
-    from helpers import rewrite_as_v2
+    from helpers import rewrite_manifest
 
-    export = rewrite_as_v2(tmp_path, context_window=0)
+    export = rewrite_manifest(tmp_path, context_window=0)
     before = ClaimTagger.load(export, backend="onnx", precision="fp32").tag("The mayor said it was over. It may rain.")
     graph = export / "onnx" / "model.onnx"
     whole = graph.stat().st_size
@@ -140,7 +140,7 @@ def test_onnx_external_data_is_checksummed_and_verified_like_the_graph(tmp_path)
               location="model.onnx.data", size_threshold=1024)
     moved = (export / "onnx" / "model.onnx.data").stat().st_size
     assert moved > 10_000 and graph.stat().st_size < whole - moved // 2
-    rewrite_as_v2(tmp_path, context_window=0)
+    rewrite_manifest(tmp_path, context_window=0)
     manifest = json.loads((export / "claimnet.json").read_text())
     assert "onnx/model.onnx.data" in manifest["files"]
     assert "onnx/model.onnx.data" in choose_backend(manifest, "onnx", "fp32")[2]

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimnet import ClaimnetError, ClaimTagger
-from helpers import rewrite_as_v2
+from helpers import rewrite_manifest
 
 TEXT = "Police said two people were hurt. The bridge may reopen in May.\nOfficials expect 300 visitors."
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**13), st.floats(allow_nan=True, allow_infinity=True),
@@ -20,7 +20,7 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**13), st.floats(
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory):
-    export = rewrite_as_v2(tmp_path_factory.mktemp("m"), context_window=1)
+    export = rewrite_manifest(tmp_path_factory.mktemp("m"), context_window=1)
     manifest = json.loads((export / "claimnet.json").read_text())
     expected = [s.to_dict() for s in ClaimTagger.load(export, backend="onnx").tag(TEXT)]
     return export, manifest, expected

@@ -156,9 +156,9 @@ def test_a_label_does_not_depend_on_its_batch(export_dir, backend, precision, th
 @pytest.mark.parametrize("context_window", [0, 2])
 def test_tag_stream_equals_tag_over_parts_and_windows(tmp_path, context_window):
     """Streamed in parts and tagged 3 sentences at a time (with context across the cuts): tag()'s answers."""
-    from helpers import DATA_DIR, rewrite_as_v2
+    from helpers import DATA_DIR, rewrite_manifest
 
-    export = rewrite_as_v2(tmp_path, context_window=context_window)
+    export = rewrite_manifest(tmp_path, context_window=context_window)
     tagger = ClaimTagger.load(export, backend="onnx")
     texts = [json.loads(line)["text"] for line in (DATA_DIR / "test.jsonl").read_text().splitlines()[:3]]
     text = "\n".join(texts)

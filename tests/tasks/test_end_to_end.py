@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def test_export_is_safe_and_checksummed(export_dir):
     assert {"model.safetensors", "config.json", "tokenizer.json", "claimnet.json", "README.md"} <= set(files)
     assert not [f for f in files if f.endswith((".bin", ".pt", ".pth", ".pkl", ".ckpt"))]
     manifest = json.loads((export_dir / "claimnet.json").read_text())
-    assert manifest["format_version"] == 2 and manifest["labels"] == LABELS
+    assert manifest["format_version"] == 3 and manifest["labels"] == LABELS
     assert manifest["model"]["kind"] == "sentence" and manifest["model"]["context_window"] == 0
     assert manifest["segmentation"]["max_chunk_chars"] == 2000 and manifest["segmentation"]["language"] == "en"
     assert manifest["tokenizer"]["vocab_size"] == 30522 and manifest["tokenizer"]["pad_token_id"] == 0
@@ -205,18 +206,30 @@ def test_scores_are_temperature_scaled_on_dev_and_labels_stay_the_same(export_di
     assert "temperature-scaled" in (export_dir / "README.md").read_text()
     biases = calibration["decision_biases"]
     assert set(biases) >= {"held_out_gain", "applied"} and ("biases" in biases) == biases["applied"]
-    tagger = ClaimTagger.load(export_dir)
+    # format 3: T and the kept biases are folded into the head, so the runtime applies nothing and the served
+    # probabilities are softmax(logits / T + biases) of the trained (unfolded) checkpoint
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tagger = ClaimTagger.load(export_dir, backend="onnx", precision="fp32")
+    assert tagger.temperature == 1.0 and not tagger.biases.any()
     text = json.loads((DATA_DIR / "test.jsonl").read_text().splitlines()[0])["text"]
-    served = tagger.tag(text)
-    bias = tagger.biases.copy()
-    tagger.biases[:] = 0
-    scaled = tagger.tag(text)
-    tagger.temperature = 1.0
-    raw = tagger.tag(text)
-    assert [s.label for s in scaled] == [s.label for s in raw], "temperature scaling never changes a label"
-    expected = np.array([list(s.scores.values()) for s in raw]) ** (1 / calibration["temperature"]) * np.exp(bias)
+    sentences = [text[s:e] for s, e in tagger.segment(text)]
+    served = tagger.sentence_outputs([(s, None) for s in sentences])
+    best = Path(json.loads((trained_run / "summary.json").read_text())["training"]["best_checkpoint"])
+    best = best if best.is_absolute() else trained_run / best
+    model = AutoModelForSequenceClassification.from_pretrained(str(best)).eval()
+    enc = AutoTokenizer.from_pretrained(str(export_dir))(sentences, padding=True, truncation=True, max_length=64,
+                                                          return_tensors="pt")
+    with torch.no_grad():
+        logits = model(**enc).logits.numpy()
+    chosen = biases.get("biases") or {}
+    calibrated = logits / calibration["temperature"] + np.array([chosen.get(n, 0.0) for n in tagger.labels])
+    expected = np.exp(calibrated - calibrated.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
-    np.testing.assert_allclose([list(s.scores.values()) for s in served], expected, atol=1e-5)
+    np.testing.assert_allclose(served, expected, atol=1e-4)
+    if not chosen:  # temperature alone never changes a label
+        assert (served.argmax(1) == logits.argmax(1)).all()
 
 
 def test_an_article_model_run_is_refused_by_export_with_the_reason(tmp_path):
