@@ -45,7 +45,9 @@ def _recipe_tables(path) -> list[str]:
 
     report = json.loads(path.read_text(encoding="utf-8"))
     m = report.get("machine", {})
-    out = [f"### {path.stem.removeprefix('recipe-')}: {m.get('cpu', '?')}", "",
+    kind = path.stem.split("-", 1)[1]
+    what = "`claimnet bench` on the default export" if path.stem.startswith("bench-") else "the recipe benchmark"
+    out = [f"### {kind}: {m.get('cpu', '?')} ({what})", "",
            f"`{path.relative_to(path.parents[2]).as_posix()}`; {m.get('cpu_count', '?')} cores; ISA "
            f"{', '.join(m.get('flags', [])) or '?'}.", ""]
     training = report.get("training")
@@ -72,10 +74,12 @@ def _recipe_tables(path) -> list[str]:
 
 def measurements_page(root) -> str:
     out = ["# Measured speed, by host", "",
-           "Generated from `benchmarks/results/recipe-*.json` (one file per host kind, written by "
-           "`python -m benchmarks recipe`) when the docs are built; nothing here is copied by hand. A figure is "
-           "only comparable with figures of the same host.", ""]
-    for path in sorted((root / "benchmarks" / "results").glob("recipe-*.json")):
+           "Generated from `benchmarks/results/` when the docs are built (`bench-HOSTKIND.json` from `claimnet "
+           "bench`, `recipe-HOSTKIND.json` from `python -m benchmarks recipe`, `conformance-HOSTKIND.json` from "
+           "`python -m benchmarks conformance`); nothing here is copied by hand. A figure is only comparable with "
+           "figures of the same host.", ""]
+    results = root / "benchmarks" / "results"
+    for path in [*sorted(results.glob("bench-*.json")), *sorted(results.glob("recipe-*.json"))]:
         out += _recipe_tables(path)
     for path in sorted((root / "benchmarks" / "results").glob("conformance-*.json")):
         out += _routes_table(path)
