@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from claimnet import ClaimTagger, ModelLoadError
-from helpers import LABELS, run_cli, run_script
+from helpers import LABELS, run_cli
 
 
 def sentences_of_many_shapes(article: dict) -> list[tuple[str, None]]:
@@ -60,11 +60,12 @@ def test_manifest_records_int8_figures(export_dir):
     assert {"onnx/model.onnx", "onnx/model.int8.onnx"} <= set(manifest["files"])
 
 
-def test_export_script_reexports_and_drops_int8_past_the_gate(trained_run, tmp_path):
+def test_export_reexports_a_finished_run_and_drops_int8_past_the_gate(trained_run, tmp_path):
+    import claimnet
+
     run = tmp_path / "run"
     shutil.copytree(trained_run, run, symlinks=True)
-    proc = run_script("export.py", f"run_dir={run}", "export.int8_max_f1_drop=-1", "evaluation.bootstrap_resamples=10")
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    claimnet.export([f"run_dir={run}", "export.int8_max_f1_drop=-1", "evaluation.bootstrap_resamples=10"])
     manifest = json.loads((run / "export" / "claimnet.json").read_text())
     assert manifest["int8"]["included"] is False
     assert not (run / "export" / "onnx" / "model.int8.onnx").exists()

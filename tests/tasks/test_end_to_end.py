@@ -94,12 +94,14 @@ def test_cli_rejects_empty_binary_and_missing_inputs(export_dir, tmp_path):
     assert proc.returncode == 2 and b"no such model folder" in proc.stderr
 
 
-def test_evaluate_script_writes_metrics_for_a_run_folder(trained_run, tmp_path):
+def test_evaluate_writes_metrics_for_a_run_folder(trained_run, tmp_path):
+    import claimnet
+
     out = tmp_path / "eval"
-    proc = run_script("evaluate.py", f"model_path={trained_run}", f"data_path={DATA_DIR / 'dev.jsonl'}",
-                      f"output_dir={out}", "evaluation.bootstrap_resamples=20")
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    returned = claimnet.evaluate([f"model_path={trained_run}", f"data_path={DATA_DIR / 'dev.jsonl'}",
+                                  f"output_dir={out}", "evaluation.bootstrap_resamples=20"])
     metrics = json.loads((out / "metrics.json").read_text())
+    assert returned["macro_f1"] == metrics["macro_f1"]
     assert {"macro_f1", "accuracy", "per_label", "confusion_matrix"} <= set(metrics)
     assert metrics["sentences"] == 719
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 
-from helpers import LABELS, run_script
+from helpers import LABELS
 
 
 def test_an_mlflow_run_holds_the_parameters_the_figures_and_the_reports(tmp_path):
     from mlflow.tracking import MlflowClient
 
+    import claimnet
+
     out = tmp_path / "outputs"
-    proc = run_script("train.py", "experiment=smoke", "logger=mlflow", f"paths.output_dir={out}",
-                      "evaluation.baselines=false")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    claimnet.train(["experiment=smoke", "logger=mlflow", f"paths.output_dir={out}", "evaluation.baselines=false"])
     run_dir = (out / "latest").resolve()
     client = MlflowClient(f"sqlite:///{run_dir / 'mlflow.db'}")
     (experiment,) = [e for e in client.search_experiments() if e.name == "claimnet"]
