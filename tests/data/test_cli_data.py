@@ -108,3 +108,26 @@ def test_export_tasks_orders_by_uncertainty_and_imports_back(export_dir, tmp_pat
 def test_bad_input_is_exit_2_with_a_message(args, message, capsys):
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_validate_counts_the_good_articles_of_a_file_with_a_bad_line(tmp_path, capsys):
+    from claimnet.cli import main
+    from helpers import DATA_DIR
+
+    lines = (DATA_DIR / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:7]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join([*lines, '{"id": "broken", "text": '])+ "\n", encoding="utf-8")
+    assert main(["data", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "7 article(s) read: 1 error(s)" in err
+
+
+def test_every_command_shows_its_defaults_in_help(capsys):
+    import pytest
+
+    from claimnet.cli import main
+
+    for argv, shown in ((["serve", "--help"], "(default: 8080)"), (["tag", "--help"], "(default: text)")):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert shown in capsys.readouterr().out, argv

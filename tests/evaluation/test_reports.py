@@ -81,6 +81,7 @@ def test_evaluate_gates_exit_codes_and_step_summary(export_dir, tmp_path):
     ok = run_script("evaluate.py", *base, f"output_dir={first}", "gates.macro_f1=0.0",
                     env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert ok.returncode == 0, ok.stderr[-2000:]
+    assert "gates: 1 of 1 passed" in ok.stdout  # a passing gate says so, in one line
     text = summary.read_text()
     assert "### Per label" in text
     # the gates come first, passing ones too, in the summary, report.md and report.html

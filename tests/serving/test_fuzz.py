@@ -53,7 +53,11 @@ def test_no_request_gets_a_5xx_or_breaks_the_schema(api_schema):
         def fuzz(case):
             # Label Studio's bodies are valid only against the project's labelling config, which a JSON schema
             # cannot state (the text field is the one the config names): there a 422 for schema-valid data is right.
-            excluded = [positive_data_acceptance] if case.operation.path in ("/setup", "/predict") else []
+            # The same for one id per text and one context per sentence: equal lengths are not JSON Schema.
+            body = case.body if isinstance(case.body, dict) else {}
+            mismatched = any(isinstance(body.get(k), list) and isinstance(body.get(of), list)
+                             and len(body[k]) != len(body[of]) for k, of in (("ids", "texts"), ("contexts", "sentences")))
+            excluded = [positive_data_acceptance] if case.operation.path in ("/setup", "/predict") or mismatched else []
             case.call_and_validate(excluded_checks=excluded)
 
         fuzz()

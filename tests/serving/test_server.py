@@ -251,3 +251,16 @@ def test_serve_refuses_a_missing_model_before_opening_a_port(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "claimnet.cli", "serve", "--model", str(tmp_path / "none")],
                           capture_output=True, timeout=60)
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
+
+
+def test_tag_takes_the_documented_ids_and_errors_name_public_fields(server):
+    answer = server.post("/v1/tag", json={"texts": ["Police said so.", "It may rain."], "ids": ["a-1", "b-2"]})
+    assert answer.status_code == 200, answer.text
+    assert [a["id"] for a in answer.json()] == ["a-1", "b-2"]
+    short = server.post("/v1/tag", json={"texts": ["Police said so.", "It may rain."], "ids": ["a-1"]})
+    assert short.status_code == 422 and "one id per text" in short.json()["error"]
+    wrong = server.post("/v1/tag", json={"texts": [3]})
+    assert wrong.status_code == 422
+    for problem in wrong.json()["detail"]:
+        assert not {"one", "many"} & set(problem["loc"]), problem  # the union's internal tags stay inside
+        assert problem["loc"][:2] == ["body", "texts"], problem

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 from claimnet import __version__
 from claimnet.cli import completion, data, jobs, serve, tag
+from claimnet.cli.help_format import Parser
 from claimnet.errors import report
 
 SUBCOMMANDS = (tag, serve, data, jobs, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="claimnet", description="Tag each sentence of a news article as claim, attribution, hedge or background.")
     parser.add_argument("--version", action="version", version=f"claimnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

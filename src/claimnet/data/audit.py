@@ -15,7 +15,7 @@ from pathlib import Path
 
 from claimnet.data.articles import Article
 from claimnet.data.jsonl import read_bytes
-from claimnet.data.loader import load_articles
+from claimnet.data.loader import iter_articles
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
 
@@ -52,11 +52,11 @@ def validate_files(paths: Sequence[str | Path], labels: LabelSet) -> Report:
     first_id: dict[str, str] = {}
     first_text: dict[str, str] = {}
     for path in paths:
+        articles: list = []  # the good articles of the file, also when some lines are bad (they are counted)
         try:
-            articles = load_articles(path, labels.names, max_errors=10**9)
+            articles.extend(iter_articles(path, labels.names, max_errors=10**9))
         except DataError as exc:
             report.errors.extend(exc.problems)
-            continue
         report.articles[str(path)] = articles
         for article in articles:
             where = f"{path}: article {article.id!r}"

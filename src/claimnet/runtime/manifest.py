@@ -108,7 +108,8 @@ def read_manifest(export_dir: str | Path) -> dict[str, Any]:
     """Read and check ``claimnet.json``; version 1 comes back in version-2 shape."""
     root = Path(export_dir)
     if not root.exists():
-        raise ModelLoadError(f"{root}: no such model folder; train one with `make train` or pass --model DIR")
+        raise ModelLoadError(f"{root}: no such model folder; train one with `claimnet train` (in a clone: "
+                             "`make train`), or pass --model DIR")
     if not root.is_dir():
         raise ModelLoadError(f"{root}: is not a folder; pass the export folder (the one holding {MANIFEST_NAME})")
     path = root / MANIFEST_NAME

@@ -162,7 +162,10 @@ def create_app(settings: ServeSettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
-        detail = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        # the public field names only: not the union's internal tags ("one", "many") nor pydantic's type names
+        internal = {"one", "many", "str", "SentenceInContext"}
+        detail = [{"loc": [str(x) for x in e.get("loc", ()) if str(x) not in internal], "msg": str(e.get("msg", ""))}
+                  for e in exc.errors()]
         return problem(422, "; ".join(d["msg"].removeprefix("Value error, ") for d in detail) or "invalid request",
                        detail)
 
@@ -219,7 +222,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         return [{"id": name, "sentences": [s.to_dict() for s in tagged]}
                 for name, tagged in zip(request.names(), results)]
 
-    # The schema follows the model: sentences with their context only for a model that reads one.
+    # The schema follows the model: `contexts` only for a model that reads one.
     in_context = int(read_manifest(Path(settings.model))["model"]["context_window"]) > 0
     ClassifyBody = ClassifyInContextRequest if in_context else ClassifyRequest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from claimnet.runtime.tagger import TaggedSentence
 
@@ -45,22 +45,29 @@ class TagOne(BaseModel):
 
 
 class TagMany(BaseModel):
-    """Several articles: ``{"texts": [...]}``, answered in order with ids "0", "1", ..."""
+    """Several articles: ``{"texts": [...], "ids": [...]}``, answered in order (ids default "0", "1", ...)."""
 
     model_config = ConfigDict(extra="forbid")
 
     texts: list[NonBlankText] = Field(..., min_length=1)
+    ids: list[str] | None = Field(None, description="one id per text, for the answer (default \"0\", \"1\", ...)")
 
     @field_validator("texts")
     @classmethod
     def _none_blank(cls, texts: list[str]) -> list[str]:
         return [_non_blank(text, f"texts[{i}]") for i, text in enumerate(texts)]
 
+    @model_validator(mode="after")
+    def _one_id_per_text(self) -> TagMany:
+        if self.ids is not None and len(self.ids) != len(self.texts):
+            raise ValueError(f"'ids' has {len(self.ids)} entries for {len(self.texts)} 'texts': give one id per text")
+        return self
+
     def articles(self) -> list[str]:
         return list(self.texts)
 
     def names(self) -> list[str]:
-        return [str(i) for i in range(len(self.texts))]
+        return list(self.ids) if self.ids is not None else [str(i) for i in range(len(self.texts))]
 
 
 def _which(body: Any) -> str:
@@ -78,20 +85,6 @@ class TaggedArticle(BaseModel):
     sentences: list[TaggedSentence]
 
 
-class ClassifyRequest(BaseModel):
-    """Sentences already cut (for a model that reads no context)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sentences: list[NonBlankText] = Field(..., min_length=1)
-
-    @field_validator("sentences")
-    @classmethod
-    def _none_blank(cls, sentences: list[str]) -> list[str]:
-        return [_non_blank(sentence, f"sentences[{i}]") for i, sentence in enumerate(sentences)]
-
-    def pairs(self) -> list[tuple[str, str | None]]:
-        return [(s, None) for s in self.sentences]
 
 
 class SentenceInContext(BaseModel):
@@ -106,15 +99,43 @@ class SentenceInContext(BaseModel):
         return _non_blank(text, "a sentence's 'text'")
 
 
+class ClassifyRequest(BaseModel):
+    """Sentences already cut, for a model that reads no context: ``{"sentences": [...]}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: list[NonBlankText] = Field(..., min_length=1)
+
+    @field_validator("sentences")
+    @classmethod
+    def _none_blank(cls, sentences: list[str]) -> list[str]:
+        return [_non_blank(sentence, f"sentences[{i}]") for i, sentence in enumerate(sentences)]
+
+    def pairs(self) -> list[tuple[str, str | None]]:
+        return [(s, None) for s in self.sentences]
+
+
 class ClassifyInContextRequest(BaseModel):
-    """Sentences already cut, each with the context the model reads (for a model with a context window)."""
+    """Sentences already cut, for a model with a context window: ``{"sentences": [...], "contexts": [...]}``
+    (or each sentence as ``{"text", "context"}``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     sentences: list[NonBlankText | SentenceInContext] = Field(..., min_length=1)
+    contexts: list[str | None] | None = Field(None, description="one context per sentence: the sentences around "
+                                                                "it, joined by spaces")
+
+    @model_validator(mode="after")
+    def _one_context_per_sentence(self) -> ClassifyInContextRequest:
+        if self.contexts is not None and len(self.contexts) != len(self.sentences):
+            raise ValueError(f"'contexts' has {len(self.contexts)} entries for {len(self.sentences)} 'sentences': "
+                             "give one context (or null) per sentence")
+        return self
 
     def pairs(self) -> list[tuple[str, str | None]]:
-        return [(s, None) if isinstance(s, str) else (s.text, s.context) for s in self.sentences]
+        contexts = self.contexts or [None] * len(self.sentences)
+        return [(s, c) if isinstance(s, str) else (s.text, s.context if s.context is not None else c)
+                for s, c in zip(self.sentences, contexts)]
 
 
 class Classified(BaseModel):

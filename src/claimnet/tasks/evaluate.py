@@ -55,4 +55,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     print(f"Report: {out / 'report.html'}")
     if metrics["gates"]["failures"]:
         raise GateFailure("\n".join(metrics["gates"]["failures"]))
+    checked = metrics["gates"].get("results") or []
+    if checked:
+        print(f"gates: {len(checked)} of {len(checked)} passed")
     return metrics
