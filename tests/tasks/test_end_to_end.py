@@ -244,3 +244,17 @@ def test_an_article_model_run_is_refused_by_export_with_the_reason(tmp_path):
     proc = run_script("export.py", f"run_dir={run}")
     assert proc.returncode == 2, proc.stderr
     assert "article-model run" in proc.stderr and "retired" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("problem", ["missing train file", "malformed train line"])
+def test_a_data_error_leaves_no_run_folder_and_no_running_link(tmp_path, problem):
+    out = tmp_path / "out"
+    train = tmp_path / "train.jsonl"
+    if problem == "malformed train line":
+        good = (DATA_DIR / "train.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+        train.write_text("\n".join([*good, '{"id": "x", "text": "no sentences"}']) + "\n", encoding="utf-8")
+    proc = run_script("train.py", "experiment=smoke", f"data.train_path={train}", f"paths.output_dir={out}")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and str(train) in proc.stderr
+    assert not (out / "running").exists() and not (out / "latest").exists()
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()], sorted(out.rglob("*"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from claimnet.data import load_splits, summarize
+from claimnet.data import iter_articles, load_splits, summarize
 from claimnet.data.articles import SplitCounts
 from claimnet.errors import ClaimnetError, ConfigError
 from claimnet.evaluation.history import previous_run_metrics
@@ -47,9 +47,13 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     main = is_main()  # under torchrun, rank 0 alone writes the run folder's files; every rank trains
     if not main:
         log.setLevel(logging.WARNING)
+    # Every data error is found before the run folder holds anything (no debris, outputs/running unchanged):
+    # dev and test are read whole; train is read through once here, then streamed into its Arrow cache by fit.
+    splits = load_splits(cfg.data, labels, EVALUATED)
+    for _ in iter_articles(cfg.data.train_path, labels.names, cfg.data.max_errors, cfg.data.limit_articles):
+        pass
     run_dir = run_dir_of(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
-    splits = load_splits(cfg.data, labels, EVALUATED)  # train streams into an Arrow cache (fit)
 
     checkpoint = None
     if cfg.trainer.resume:
