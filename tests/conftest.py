@@ -51,6 +51,7 @@ def trained_run(tmp_path_factory) -> Path:
     run = (out / "latest").resolve()
     assert (run / "export" / "claimnet.json").exists()
     (run / "stdout.txt").write_text(proc.stdout)
+    (run / "stderr.txt").write_text(proc.stderr)
     return run
 
 

@@ -258,3 +258,20 @@ def test_a_data_error_leaves_no_run_folder_and_no_running_link(tmp_path, problem
     assert "Traceback" not in proc.stderr and str(train) in proc.stderr
     assert not (out / "running").exists() and not (out / "latest").exists()
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()], sorted(out.rglob("*"))
+
+
+def test_training_output_is_one_line_per_evaluation_and_no_library_noise(trained_run):
+    out = (trained_run / "stdout.txt").read_text()
+    err = (trained_run / "stderr.txt").read_text()
+    assert not [line for line in out.splitlines() if line.startswith("{'")], "the Trainer's log dictionaries"
+    evaluations = [line for line in out.splitlines() if "dev macro-F1" in line and "epoch" in line]
+    assert evaluations and all(line.rstrip().endswith(" s") for line in evaluations)  # elapsed time last
+    for noise in ("Warning", "torchvision", "Writing model shards", "Loading weights"):
+        assert noise not in err, noise
+
+
+def test_the_tiny_test_model_says_it_is_an_untrained_test_model(export_dir):
+    manifest = json.loads((export_dir / "claimnet.json").read_text())
+    assert manifest["model"]["untrained_test_model"] is True
+    card = (export_dir / "README.md").read_text()
+    assert "An untrained test model" in card.split("\n## ")[0]  # before the card's first section

@@ -40,6 +40,7 @@ class CardData:
     data_source: str | None = None  # who made the texts and labels, for the licence section
     data_about: str | None = None   # what the data is like, for the limits section
     calibration: dict[str, Any] | None = None  # the manifest's temperature scaling and its ECE figures
+    untrained_test_model: bool = False  # a small randomly initialised model (model.random_init): tests only
 
 
 def _fmt(x: float | None) -> str:
@@ -194,7 +195,13 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
             else 'clf("The ministry said the bridge will reopen in May.")'
         ),
     )
-    return template.substitute(values, other_usage=Template(SENTENCE_USAGE).substitute(values))
+    text = template.substitute(values, other_usage=Template(SENTENCE_USAGE).substitute(values))
+    if card.untrained_test_model:
+        lines = text.split("\n", 1)
+        text = "\n".join([lines[0], "", "> **An untrained test model.** Its encoder was initialised at random "
+                          "(`model.random_init`) and trained for seconds, to check the pipeline: its labels mean "
+                          "nothing. Do not use it to tag anything.", *lines[1:]])
+    return text
 
 
 def write_card(card: CardData, export_dir: str | Path) -> Path:

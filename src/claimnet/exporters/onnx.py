@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from claimnet.exporters.last_layer import last_layer_on_first_token
@@ -32,6 +33,26 @@ def _logits_only(model, names: tuple[str, ...]):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).logits
 
     return LogitsOnly(model).eval()
+
+
+@contextmanager
+def quiet_exporter():
+    """The exporter's notices that say nothing about this model: torchvision's ops it skips (not installed, not
+    used), a deprecation inside torch's own pytree code, and axis names it merges (batch and seq stay dynamic)."""
+    import logging
+    import warnings
+
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registration.level
+    registration.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+                                    category=FutureWarning)
+            warnings.filterwarnings("ignore", message=r"# The axis name: .* will not be used", category=UserWarning)
+            yield
+    finally:
+        registration.setLevel(level)
 
 
 def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
@@ -59,7 +80,7 @@ def export_onnx(model, export_dir: str | Path, opset: int = 18) -> Path:
     large = sum(p.numel() * p.element_size() for p in model.parameters()) > 1_800_000_000
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / "model.onnx"
-        with torch.no_grad(), last_layer_on_first_token(model):  # the graph computes [CLS] alone in the last layer
+        with torch.no_grad(), last_layer_on_first_token(model), quiet_exporter():  # [CLS] alone in the last layer
             torch.onnx.export(
                 wrapped, (), str(staged), kwargs=inputs,
                 input_names=list(names), output_names=["logits"],

@@ -79,6 +79,7 @@ def card_data(cfg: Mapping[str, Any], labels: LabelSet, train_counts: Mapping[st
         data_source=cfg["data"].get("source"),
         data_about=cfg["data"].get("about"),
         calibration=calibration,
+        untrained_test_model=bool(cfg["model"].get("random_init")),
     )
 
 
@@ -130,6 +131,8 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
         run={"dir": run_dir.name, "seed": cfg["seed"], "data": cfg["data"]["name"],
              "data_version": str(cfg["data"]["version"]), "training": portable(training, run_dir)},
     )
+    if cfg["model"].get("random_init"):  # say so where a program reads it too
+        fields["model"]["untrained_test_model"] = True
 
     def load(**kwargs) -> ClaimTagger:  # the export as a user will load it, before its manifest is on disk
         options = {"backend": ev["backend"], "precision": ev["precision"], "batch_size": ev["batch_size"]} | kwargs

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,20 @@ def print_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
     print(f"Export: {summary['export_dir']}")
 
 
+def verbose() -> bool:
+    """``hydra.verbose=true`` (or ``-v``-style Hydra verbosity): the libraries' own output comes back."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return HydraConfig.initialized() and bool(OmegaConf.select(HydraConfig.get(), "verbose"))
+
+
 def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     """Fit, export and evaluate; returns the run's summary with dev and test metrics."""
     labels = validate_train_config(cfg)
+    if not verbose():  # one bar for the run (the Trainer's), not one per weight file loaded or saved
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
     from claimnet.evaluation.baselines import Baselines
     from claimnet.tasks.finish import finish_export
@@ -142,7 +154,9 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
                                           cache_dir=cfg.paths.cache_dir, limit=data.limit_articles,
                                           max_errors=data.max_errors)
                             for name in ("train", "dev"))
-    dev_ds = dev_ds.sort("length")  # dev in batches of like length (less padding); its figures do not depend on it
+    with warnings.catch_warnings():  # datasets still passes pyarrow a sort option pyarrow 25 deprecates
+        warnings.filterwarnings("ignore", message="Specifying null_placement in SortOptions", category=FutureWarning)
+        dev_ds = dev_ds.sort("length")  # dev in batches of like length (less padding); its figures do not depend on it
     train_counts = split_counts(train_ds, labels)
     if is_main():
         print(f"Data: {data.name}\n{summarize({'train': train_counts, **splits}, labels)}", flush=True)
@@ -153,7 +167,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
         log.info("Word embeddings frozen: %s weights not trained (trainer.freeze_word_embeddings=true)", f"{frozen:,}")
     trainer = build_trainer(
         model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=dev_ds,
-        args=args, trainer_cfg=trainer_cfg, label_weights=weights,
+        args=args, trainer_cfg=trainer_cfg, label_weights=weights, verbose=verbose(),
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,17 +41,39 @@ def _epoch_log_callback(names: Sequence[str]):
     from transformers import TrainerCallback
 
     class EpochLog(TrainerCallback):
-        """One line per evaluation in RUN/train.log: epoch, train loss, dev macro-F1 and each label's F1."""
+        """One line per evaluation (the console and RUN/train.log): epoch, train loss, dev macro-F1, each label's
+        F1, and the time since training began."""
+
+        started = time.perf_counter()
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.started = time.perf_counter()
 
         def on_evaluate(self, args, state, control, metrics=None, **kwargs):
             metrics = metrics or {}
             losses = [h["loss"] for h in state.log_history if "loss" in h]
             per_label = ", ".join(f"{n} {metrics.get(f'eval_f1_{n}', float('nan')):.3f}" for n in names)
-            log.info("epoch %.2f (step %d): train loss %s, dev loss %.4f, dev macro-F1 %.4f | %s",
+            log.info("epoch %.2f (step %d): train loss %s, dev loss %.4f, dev macro-F1 %.4f | %s | %.0f s",
                      state.epoch or 0, state.global_step, f"{losses[-1]:.4f}" if losses else "n/a",
-                     metrics.get("eval_loss", float("nan")), metrics.get("eval_macro_f1", float("nan")), per_label)
+                     metrics.get("eval_loss", float("nan")), metrics.get("eval_macro_f1", float("nan")), per_label,
+                     time.perf_counter() - self.started)
 
     return EpochLog()
+
+
+def _quiet_progress():
+    """The Trainer's progress bar for the run, without the log dictionaries and evaluation bars it also prints
+    (:func:`_epoch_log_callback` says what matters once per evaluation)."""
+    from transformers.trainer_callback import ProgressCallback
+
+    class RunProgress(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            pass
+
+        def on_prediction_step(self, args, state, control, eval_dataloader=None, **kwargs):
+            pass
+
+    return RunProgress
 
 
 def _weighted_trainer_class():
@@ -95,8 +118,12 @@ def build_trainer(
     label_weights: list[float] | None,
     tensorboard_dir: str | Path | None,
     callbacks: Sequence[Any] = (),
+    verbose: bool = False,
 ):
-    """Assemble the Trainer for one run: ``args`` from :func:`training_arguments`, the rest of ``trainer``."""
+    """Assemble the Trainer for one run: ``args`` from :func:`training_arguments`, the rest of ``trainer``.
+
+    ``verbose`` (``hydra.verbose=true``) keeps the Trainer's own printing of every log dictionary.
+    """
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
 
     names = [model.config.id2label[i] for i in range(model.config.num_labels)]
@@ -110,7 +137,7 @@ def build_trainer(
 
         all_callbacks.append(TensorBoardCallback(tb_writer=SummaryWriter(log_dir=str(tensorboard_dir))))
     trainer_cls = _weighted_trainer_class()
-    return trainer_cls(
+    trainer = trainer_cls(
         model=model,
         args=args,
         train_dataset=train_dataset,
@@ -120,3 +147,11 @@ def build_trainer(
         callbacks=all_callbacks,
         label_weights=label_weights,
     )
+    if not verbose:
+        from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+        trainer.remove_callback(PrinterCallback)
+        trainer.remove_callback(ProgressCallback)
+        if not args.disable_tqdm:
+            trainer.add_callback(_quiet_progress())
+    return trainer
