@@ -6,11 +6,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONSTRAINTS := constraints.txt
 ARGS ?=
+# Where a CPU-only machine gets torch: PyTorch's CPU wheel index (as PyTorch's install page shows). Empty = pip's
+# own configuration (what .ci/run sets: this project's CI machines have a local copy and no route to that index).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 # torch's own CUDA stack is left out of the constraints: the install step (or the user) picks torch.
 TORCH_STACK := ^(torch|triton|nvidia-|cuda-)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate export tag bench lint docs test test-full test-lowest lock clean
+.PHONY: help install train evaluate export tag bench package lint docs dist test test-full test-lowest lock clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -22,7 +25,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@# a torch that is already installed (e.g. a GPU build of the user's choice) is kept.
 	@if ! $(PY) -c "import torch" 2>/dev/null && ! command -v nvidia-smi >/dev/null; then \
 		echo "Installing the CPU build of torch==2.13.0"; \
-		$(PY) -m pip install --quiet "torch==2.13.0"; \
+		$(PY) -m pip install --quiet "torch==2.13.0" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); \
 	fi
 	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[train,serve,scale,test,docs]"
 	@touch $(STAMP)
@@ -45,12 +48,20 @@ B ?=
 bench: $(STAMP) ## How fast an export tags here (ARGS="model_path=..."), or a lab benchmark: make bench B=recipe ARGS="..."
 	@if [ -n "$(B)" ]; then $(PY) -m benchmarks $(B) $(ARGS); else $(PY) scripts/bench.py $(ARGS); fi
 
+package: $(STAMP) ## The latest run's export as a pip-installable model package in dist/ (ARGS="--name news-minilm")
+	$(VENV)/bin/claimnet package outputs/latest $(ARGS)
+
 lint: $(STAMP) ## ruff, and the import contracts of pyproject.toml (lint-imports)
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/lint-imports
 
 docs: $(STAMP) ## Build the documentation site into site/ (mkdocs --strict; the configuration reference from the schema)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+dist: $(STAMP) ## Build the wheel and the sdist into dist/ and check them (twine check)
+	$(PY) -m pip install --quiet build twine wheel
+	rm -rf dist && $(PY) -m build --no-isolation --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
 
 test: $(STAMP) ## Run the fast test suite (what CI runs)
 	$(PY) -m pytest -m "not slow" $(ARGS)
@@ -72,4 +83,4 @@ lock: $(STAMP) ## Refresh constraints.txt: the tested versions for Python 3.10-3
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
 
 clean: ## Remove the virtual environments and outputs
-	rm -rf $(VENV) .venv-lowest outputs site
+	rm -rf $(VENV) .venv-lowest outputs site dist

@@ -173,9 +173,9 @@ def main(argv: list[str]) -> int:
     work.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"quick": quick, "machine": machine(), "training": None}
     if "model_path" in own:
-        from claimnet.tasks.evaluate import resolve_model_path
+        from claimnet.runtime.packages import resolve_model
 
-        export_dir = resolve_model_path(own["model_path"])
+        export_dir = resolve_model(own["model_path"])
     else:
         report["training"], export_dir = training_runs(cfg, settings, load_splits(cfg.data, labels), labels, work)
     texts = [a.text for a in load_articles(cfg.data.test_path, labels.names)[: settings.tag_articles or None]]

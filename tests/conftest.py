@@ -65,3 +65,17 @@ def test_article() -> dict:
     with open(DATA_DIR / "test.jsonl", encoding="utf-8") as fh:
         return json.loads(fh.readline())
 
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """claimnet's own wheel, built once from this checkout."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           str(ROOT), "-w", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (path,) = out.glob("claimnet-*.whl")
+    return path

@@ -17,16 +17,6 @@ from claimnet.errors import ConfigError
 from helpers import ROOT
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                           str(ROOT), "-w", str(out)], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    (path,) = out.glob("claimnet-*.whl")
-    return path
-
-
 def test_the_wheel_carries_the_configs_and_the_corpus(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     configs = {p.relative_to(ROOT / "configs").as_posix() for p in (ROOT / "configs").rglob("*.yaml")}

@@ -12,11 +12,11 @@ import argparse
 from collections.abc import Sequence
 
 from claimnet import __version__
-from claimnet.cli import completion, data, jobs, serve, tag
+from claimnet.cli import completion, data, jobs, package, serve, tag
 from claimnet.cli.help_format import Parser
 from claimnet.errors import report
 
-SUBCOMMANDS = (tag, serve, data, jobs, completion)
+SUBCOMMANDS = (tag, serve, data, package, jobs, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,6 +28,7 @@ from claimnet.runtime.manifest import (
     segmentation_settings,
     verify_files,
 )
+from claimnet.runtime.packages import resolve_model
 from claimnet.runtime.segmentation import SegmentationSettings, iter_sentences, segment
 from claimnet.runtime.windows import one_paragraph, paragraph_starts, windows
 
@@ -160,7 +161,7 @@ class ClaimTagger:
         batches of the test split (2-core CPU): 16 for ONNX fp32, 32 for torch; ONNX int8
         takes 256 at a time and regroups them by length (:class:`~claimnet.runtime.backends.OnnxBackend`).
         """
-        export_dir = Path(model_dir)
+        export_dir = resolve_model(model_dir)  # a folder, or an installed model package's name
         manifest = read_manifest(export_dir) if manifest is None else check_manifest(dict(manifest),
                                                                                      export_dir / MANIFEST_NAME)
         backend, precision, files = choose_backend(manifest, backend, precision)

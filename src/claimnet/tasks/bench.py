@@ -117,13 +117,13 @@ def bench(cfg: DictConfig) -> dict[str, Any]:
     (exit 2), so a broken backend cannot pass as a benchmark result.
     """
     check_config(cfg, BenchJob)
-    from claimnet.tasks.evaluate import resolve_model_path
+    from claimnet.runtime.packages import resolve_model
 
     if cfg.threads:
         import torch
 
         torch.set_num_threads(cfg.threads)
-    export_dir = resolve_model_path(cfg.model_path)
+    export_dir = resolve_model(cfg.model_path)
     manifest = read_manifest(export_dir)
     texts = [a.text for a in load_articles(cfg.data_path, manifest["labels"])[: cfg.articles or None]]
     report = {"machine": machine(), "model_path": str(export_dir),

@@ -16,23 +16,16 @@ from claimnet.evaluation.history import read_previous
 from claimnet.evaluation.metrics import headline
 from claimnet.evaluation.scoring import evaluate_split
 from claimnet.runtime.manifest import MANIFEST_NAME
+from claimnet.runtime.packages import resolve_model
 from claimnet.runtime.tagger import ClaimTagger
 from claimnet.tasks.folders import job_dir
-
-
-def resolve_model_path(path: str | Path) -> Path:
-    """An export folder, or a run folder whose ``export/`` is used."""
-    path = Path(path)
-    if (path / "export" / MANIFEST_NAME).exists() and not (path / MANIFEST_NAME).exists():
-        return path / "export"
-    return path
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Score an export; returns the metrics, and raises :class:`GateFailure` (exit 1) when a gate fails."""
     check_config(cfg, EvaluateJob)
     check_gate_values(cfg.gates)
-    model_path = resolve_model_path(cfg.model_path)
+    model_path = resolve_model(cfg.model_path)
     if not (model_path / MANIFEST_NAME).is_file():
         what = "does not exist" if not model_path.exists() else f"holds no {MANIFEST_NAME}"
         raise ModelLoadError(f"model_path={cfg.model_path}: {what}; pass model_path=DIR, an export folder "
