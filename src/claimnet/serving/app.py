@@ -8,7 +8,6 @@ import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claimnet import __version__
 from claimnet.runtime.manifest import read_manifest
+from claimnet.runtime.packages import resolve_model
 from claimnet.runtime.tagger import ClaimTagger, model_text
 from claimnet.runtime.windows import one_paragraph
 from claimnet.serving import labelstudio
@@ -223,7 +223,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
                 for name, tagged in zip(request.names(), results)]
 
     # The schema follows the model: `contexts` only for a model that reads one.
-    in_context = int(read_manifest(Path(settings.model))["model"]["context_window"]) > 0
+    in_context = int(read_manifest(resolve_model(settings.model))["model"]["context_window"]) > 0
     ClassifyBody = ClassifyInContextRequest if in_context else ClassifyRequest
 
     @app.post("/v1/classify", response_model=list[Classified], responses=errors,
