@@ -120,3 +120,13 @@ def test_lone_surrogates_and_bom_are_handled(tmp_path):
     bom.write_text(json.dumps({"text": "\ufeffPolice said so.", "label": [[1, 16, "attribution"]]}) + "\n")
     (article,) = import_source("doccano", bom, LABELS).articles
     assert article.sentences[0].start == 1 and article.sentence_texts() == ["Police said so."]
+
+
+def test_strict_refuses_a_heading_span_the_segmenter_merged_into_the_next_sentence():
+    text = "BREAKING NEWS The minister said on Tuesday that the plan was dead."
+    spans = [Span(0, 13, "background"), Span(14, len(text), "attribution")]
+    labels = LabelSet.from_names(DEFAULT_LABELS)
+    sentences, counts, problems = label_sentences(text, spans, labels, default="background")
+    assert [s.label for s in sentences] == ["attribution"] and counts.small_overlaps == 1  # counted, not refused
+    _, _, strict = label_sentences(text, spans, labels, default=None)
+    assert len(strict) == 1 and "span 0:13 (background, 'BREAKING NEWS')" in strict[0] and "merged" in strict[0]

@@ -275,3 +275,21 @@ def test_the_tiny_test_model_says_it_is_an_untrained_test_model(export_dir):
     assert manifest["model"]["untrained_test_model"] is True
     card = (export_dir / "README.md").read_text()
     assert "An untrained test model" in card.split("\n## ")[0]  # before the card's first section
+
+
+def test_a_run_says_whether_it_finished_or_failed_and_why(trained_run, tmp_path, monkeypatch):
+    import claimnet
+    import claimnet.tasks.finish
+
+    assert (trained_run / "status").read_text() == "finished\n"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the export's disk went away")
+
+    monkeypatch.setattr(claimnet.tasks.finish, "finish_export", broken)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        claimnet.train(["experiment=smoke", f"paths.output_dir={out}", "evaluation.baselines=false"])
+    run = (out / "running").resolve()
+    assert (run / "status").read_text() == "failed: the export's disk went away\n"
+    assert not (out / "latest").exists()  # nothing moved to a failed run

@@ -83,10 +83,12 @@ def label_sentences(text: str, spans: Sequence[Span], labels: LabelSet, default:
                     where: str = "") -> tuple[list[Sentence], ImportCounts, list[str]]:
     """Sentences of ``text`` with the labels ``spans`` give them; returns (sentences, counts, problems).
 
-    ``default`` is the label of a sentence no span covers (``None``: that is a problem, as with ``--strict``).
+    ``default`` is the label of a sentence no span covers (``None``: that is a problem, as with ``--strict``, and
+    so is a span that labels no sentence, e.g. a heading the segmenter merged into the next sentence).
     """
     counts = ImportCounts(articles=1, spans=len(spans))
     problems: list[str] = []
+    strict_spans = default is None  # --strict: a span whose label no sentence takes is an error too
     sentence_spans = segment(text)
     prefix = _nonspace_prefix(text)
     starts = [s for s, _ in sentence_spans]
@@ -109,6 +111,11 @@ def label_sentences(text: str, spans: Sequence[Span], labels: LabelSet, default:
                     counts.small_overlaps += 1
             i += 1
         counts.crossing_spans += labelled > 1
+        if strict_spans and not labelled and prefix[span.end] > prefix[span.start]:  # its label would be lost
+            problems.append(f"{where}span {span.start}:{span.end} ({span.label}, {text[span.start:span.end][:40]!r}) "
+                            "covers no sentence by more than half: the segmenter merged it into a longer sentence "
+                            "(a heading without final punctuation?) (--strict); end it with a line break or a full "
+                            "stop in the text, or drop --strict")
     sentences = []
     for i, (s, e) in enumerate(sentence_spans):
         half = (prefix[e] - prefix[s]) / 2

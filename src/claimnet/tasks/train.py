@@ -21,7 +21,7 @@ from claimnet.runtime.files import write_json
 from claimnet.tasks.folders import run_dir_of
 from claimnet.training.config import plain, validate_train_config
 from claimnet.training.distributed import barrier, is_main, world_size
-from claimnet.training.runs import LATEST, RUNNING, finish, point
+from claimnet.training.runs import LATEST, RUNNING, finish, mark, point
 from claimnet.training.tracking import mlflow_run
 
 log = logging.getLogger("claimnet")
@@ -52,8 +52,6 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
 
         hf_logging.disable_progress_bar()
 
-    from claimnet.evaluation.baselines import Baselines
-    from claimnet.tasks.finish import finish_export
     from claimnet.training.trainer import last_checkpoint
 
     main = is_main()  # under torchrun, rank 0 alone writes the run folder's files; every rank trains
@@ -87,8 +85,28 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     if main:
         (run_dir / SUMMARY).unlink(missing_ok=True)  # written again once this run's export is complete
         point(cfg.paths.output_dir, RUNNING, run_dir)
+        mark(run_dir, "running")
         OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
         write_json(run_dir / "versions.json", package_versions())
+    try:
+        summary = _fit_export_evaluate(cfg, labels, splits, run_dir, checkpoint, previous, callbacks, main)
+    except BaseException as exc:  # the folder says why; outputs/latest does not move, outputs/running stays on it
+        if main:
+            why = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else (
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            mark(run_dir, "failed", why)
+        raise
+    if main:
+        mark(run_dir, "finished")
+        print_outcome(run_dir, summary)
+    return summary
+
+
+def _fit_export_evaluate(cfg: DictConfig, labels, splits, run_dir: Path, checkpoint, previous, callbacks,
+                         main: bool) -> dict[str, Any]:
+    """The run's work once its folder exists: fit, then (rank 0) export, evaluate and finish the run."""
+    from claimnet.evaluation.baselines import Baselines
+    from claimnet.tasks.finish import finish_export
 
     settings = plain(cfg.logger.get("mlflow")) if main else None
     with mlflow_run(settings, run_dir, cfg) as tracker:  # None unless logger=mlflow (and on rank 0)
@@ -109,7 +127,6 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
             finish(cfg.paths.output_dir, run_dir)
         finally:
             barrier()
-    print_outcome(run_dir, summary)
     return summary
 
 

@@ -91,3 +91,14 @@ def last_complete_checkpoint(checkpoint_dir: str | Path) -> str | None:
         log.warning("Skipping %s: incomplete (no %s), it was being written when the run stopped",
                     path.name, ", ".join(missing))
     return None
+
+
+STATUS = "status"
+
+
+def mark(run_dir: str | Path, state: str, why: str | None = None) -> None:
+    """Write ``RUN/status``: ``running``, ``finished`` or ``failed: why`` (one line, replaced whole)."""
+    path = Path(run_dir) / STATUS
+    tmp = path.with_name(f".{STATUS}.tmp")
+    tmp.write_text(f"{state}: {why}\n" if why else f"{state}\n", encoding="utf-8")
+    os.replace(tmp, path)
