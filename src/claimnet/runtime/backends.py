@@ -92,6 +92,10 @@ def cpu_session(path: Path, intra_op_threads: int):
     """An onnxruntime CPU session for one graph, and the width of its output's last axis (None when dynamic)."""
     import onnxruntime as ort
 
+    from claimnet.runtime.privacy import telemetry_off
+
+    telemetry_off()
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = 1

@@ -1,7 +1,8 @@
 """The one set-up every entry point calls before composing a job; importing any claimnet module does nothing.
 
 It registers claimnet's OmegaConf resolvers and the config schema with Hydra,
-and sizes oneDNN's kernel cache before the process runs a torch op. It is
+sizes oneDNN's kernel cache before the process runs a torch op, and switches
+the dependencies' telemetry off (:mod:`claimnet.runtime.privacy`). It is
 idempotent: the scripts, the ``claimnet`` command and the Python API all call it.
 """
 
@@ -17,6 +18,7 @@ def set_up() -> None:
 
     from claimnet.bundled import config_dir, corpus_dir
     from claimnet.config import register
+    from claimnet.runtime.privacy import telemetry_off
     from claimnet.training.device import keep_onednn_primitives
     from claimnet.training.distributed import on_main
     from claimnet.training.runs import run_dir_for
@@ -29,3 +31,4 @@ def set_up() -> None:
             OmegaConf.register_new_resolver(name, resolver)
     register()
     keep_onednn_primitives()  # before any torch op of the process (oneDNN reads it once)
+    telemetry_off()  # before any library that reads its switch at import
