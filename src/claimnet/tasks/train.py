@@ -21,7 +21,7 @@ from claimnet.runtime.files import write_json
 from claimnet.tasks.folders import run_dir_of
 from claimnet.training.config import plain, validate_train_config
 from claimnet.training.distributed import barrier, is_main, world_size
-from claimnet.training.runs import LATEST, RUNNING, finish, mark, point
+from claimnet.training.runs import LATEST, RUNNING, finish, mark, point, run_lock, state_of
 from claimnet.training.tracking import mlflow_run
 
 log = logging.getLogger("claimnet")
@@ -35,6 +35,52 @@ def print_outcome(run_dir: Path, summary: dict[str, Any]) -> None:
     print(headline(summary["test"], "test"))
     print(f"Report: {run_dir / 'eval' / 'test' / 'report.html'}")
     print(f"Export: {summary['export_dir']}")
+
+
+DATA_RECORD = "data.json"  # the SHA-256 of each data file the run read: a resume must read the same
+# Keys that cannot change a run's result: a resume may differ in these (and in num_train_epochs, upwards).
+RESUME_FREE = ("paths.", "logger.", "evaluation.", "export.", "run_dir", "optimized_metric", "task_name",
+               "trainer.resume", "trainer.progress_bar", "trainer.logging_steps", "trainer.num_threads",
+               "trainer.dataloader_num_workers", "trainer.save_total_limit", "data.max_errors")
+
+
+def data_hashes(cfg: DictConfig) -> dict[str, str]:
+    """The SHA-256 of the train, dev and test files."""
+    from claimnet.runtime.files import sha256_file
+
+    return {split: sha256_file(cfg.data[f"{split}_path"]) for split in ("train", "dev", "test")}
+
+
+def _flat(node: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out.update(_flat(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): node}
+
+
+def refuse_changed_resume(run_dir: Path, cfg: DictConfig) -> None:
+    """A resume continues the run it names: a change to the model, the data (paths or content), the label set,
+    the shapes or the optimiser is refused, listing the keys, before the folder is touched."""
+    recorded = _flat(OmegaConf.to_container(OmegaConf.load(run_dir / "config.yaml"), resolve=False))
+    requested = _flat(OmegaConf.to_container(cfg, resolve=True))
+    changed = sorted(key for key in set(recorded) | set(requested)
+                     if recorded.get(key) != requested.get(key) and not key.startswith(RESUME_FREE)
+                     and not (key == "trainer.num_train_epochs"
+                              and float(requested.get(key) or 0) >= float(recorded.get(key) or 0)))
+    record = run_dir / DATA_RECORD
+    if record.is_file():
+        import json
+
+        before = json.loads(record.read_text(encoding="utf-8"))
+        changed += [f"data.{split}_path (its content: SHA-256 {before[split][:12]}... then, "
+                    f"{now[:12]}... now)" for split, now in data_hashes(cfg).items()
+                    if split in before and before[split] != now]
+    if changed:
+        raise ConfigError(f"trainer.resume=true would continue {run_dir} with a different setup: "
+                          f"{', '.join(changed)} changed. Resume with the run's own settings "
+                          f"({run_dir / 'config.yaml'}), or start a new run")
 
 
 def verbose() -> bool:
@@ -52,7 +98,6 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
 
         hf_logging.disable_progress_bar()
 
-    from claimnet.training.trainer import last_checkpoint
 
     main = is_main()  # under torchrun, rank 0 alone writes the run folder's files; every rank trains
     if not main:
@@ -63,7 +108,20 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     for _ in iter_articles(cfg.data.train_path, labels.names, cfg.data.max_errors, cfg.data.limit_articles):
         pass
     run_dir = run_dir_of(cfg)
+    if state_of(run_dir) == "finished":
+        raise ConfigError(f"run_dir={run_dir} is a finished run, and claimnet never trains one again (its export "
+                          "would be replaced): `claimnet export run_dir=...` re-exports it; a new run needs no run_dir")
+    if cfg.trainer.resume and (run_dir / "config.yaml").is_file():
+        refuse_changed_resume(run_dir, cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir) if main else nullcontext():
+        return _locked_run(cfg, labels, splits, run_dir, callbacks, main)
+
+
+def _locked_run(cfg: DictConfig, labels, splits, run_dir: Path, callbacks, main: bool) -> dict[str, Any]:
+    """The run, its folder locked against a second writer."""
+    from claimnet.training.trainer import last_checkpoint
+
 
     checkpoint = None
     if cfg.trainer.resume:
@@ -88,6 +146,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         mark(run_dir, "running")
         OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
         write_json(run_dir / "versions.json", package_versions())
+        write_json(run_dir / DATA_RECORD, data_hashes(cfg))
     try:
         summary = _fit_export_evaluate(cfg, labels, splits, run_dir, checkpoint, previous, callbacks, main)
     except BaseException as exc:  # the folder says why; outputs/latest does not move, outputs/running stays on it

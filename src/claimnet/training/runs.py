@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -37,12 +39,12 @@ def run_dir_for(output_dir: str, run_dir: str | None, resume: bool) -> str:
     """
     if run_dir not in (None, "", "None", "null"):
         return str(run_dir)
-    if str(resume).lower() == "true":
-        for name in (RUNNING, LATEST):
-            pointer = Path(output_dir) / name
-            if pointer.exists():
-                return str(pointer.resolve())
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    if str(resume).lower() == "true":  # only an unfinished run: a finished one (latest) is never trained again
+        pointer = Path(output_dir) / RUNNING
+        if pointer.exists():
+            return str(pointer.resolve())
+    # time, then a random suffix: two runs started in the same second by two processes get two folders
+    stamp = f"{datetime.now().strftime('%Y-%m-%d_%H-%M-%S')}-{secrets.token_hex(3)}"
     return shared("run_dir", str(Path(output_dir) / "runs" / stamp))  # under torchrun: rank 0's choice
 
 
@@ -102,3 +104,33 @@ def mark(run_dir: str | Path, state: str, why: str | None = None) -> None:
     tmp = path.with_name(f".{STATUS}.tmp")
     tmp.write_text(f"{state}: {why}\n" if why else f"{state}\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def state_of(run_dir: str | Path) -> str | None:
+    """``running``, ``finished`` or ``failed`` from ``RUN/status``; a run of an older claimnet with a complete
+    export and summary counts as finished; None for a folder that is no run yet."""
+    path = Path(run_dir) / STATUS
+    if path.is_file():
+        return path.read_text(encoding="utf-8").split(":", 1)[0].strip()
+    if (Path(run_dir) / "summary.json").is_file() and (Path(run_dir) / "export" / "claimnet.json").is_file():
+        return "finished"
+    return None
+
+
+@contextmanager
+def run_lock(run_dir: str | Path):
+    """Hold ``RUN/.lock`` for the run's life; a second writer of the same folder is refused, naming it."""
+    from filelock import FileLock, Timeout
+
+    from claimnet.errors import ConfigError
+
+    lock = FileLock(str(Path(run_dir) / ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise ConfigError(f"run_dir={run_dir} is in use: another claimnet process holds its lock ({lock.lock_file}); "
+                          "wait for it to end, or start a new run (no run_dir)") from None
+    try:
+        yield
+    finally:
+        lock.release()
