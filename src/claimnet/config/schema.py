@@ -201,10 +201,13 @@ class EvaluateJob:
     seed: int = setting(42, "the bootstrap's seed", low=0)
     model_path: str = setting(help="an export folder, a run folder (its export/), or a model package's name")
     data_path: str = setting("${paths.data_dir}/claimnet-wikinews/test.jsonl", "annotated articles to score")
-    output_dir: str = setting("${paths.output_dir}/evaluate/${now:%Y-%m-%d_%H-%M-%S}", "the report folder")
+    output_dir: str = setting("${paths.output_dir}/evaluate/${now:%Y-%m-%d_%H-%M-%S}-${claimnet_suffix:}",
+                              "the report folder (time and a random suffix: two jobs never share one)")
     baseline_train_path: str = setting("${paths.data_dir}/claimnet-wikinews/train.jsonl",
                                        "what the baselines are fitted on")
     compare_to: Optional[str] = setting(None, "a previous metrics.json: the report shows the change")
+    compare_across_data: bool = setting(False, "compare_to figures computed on other data (another file, content "
+                                               "or label set) are refused unless this is true")
     gates: GatesConfig = group(GatesConfig, "CI gates: any that fails makes the job exit 1")
     paths: PathsConfig = group(PathsConfig, "where things are")
     evaluation: EvaluationConfig = group(EvaluationConfig, "how the export is scored")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 
 from claimnet.errors import ModelLoadError
@@ -28,11 +29,11 @@ def read_previous(path: str | Path | None) -> dict | None:
         raise ModelLoadError(f"compare_to: {p} is not valid JSON ({getattr(exc, 'msg', exc)})") from None
     if not isinstance(data, dict) or "macro_f1" not in data or "per_label" not in data:
         raise ModelLoadError(f"compare_to: {p} is not a claimnet metrics.json (no macro_f1/per_label)")
-    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
     if not number(data["macro_f1"]) or not isinstance(data["per_label"], dict) or not all(
             isinstance(m, dict) and number(m.get("f1")) for m in data["per_label"].values()):
-        raise ModelLoadError(f"compare_to: {p}: macro_f1 and per_label.<label>.f1 must be numbers; "
-                             "it is not a claimnet metrics.json")
+        raise ModelLoadError(f"compare_to: {p}: macro_f1 and per_label.<label>.f1 must be finite numbers (a NaN "
+                             "cannot be compared); it is not a usable claimnet metrics.json")
     data["_path"] = str(p)
     return data
 

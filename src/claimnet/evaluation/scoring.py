@@ -61,11 +61,19 @@ def evaluate_tagger(
     return metrics, probs
 
 
+def data_record(path: str | Path, labels: Sequence[str]) -> dict[str, Any]:
+    """What ``metrics.json`` says it was computed on: the file, its SHA-256 and the label set."""
+    from claimnet.runtime.files import sha256_file
+
+    return {"path": str(Path(path).resolve()), "sha256": sha256_file(path), "labels": list(labels)}
+
+
 def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: Mapping[str, Any], seed: int, title: str,
                    baselines=None, previous: dict | None = None,
-                   gates: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   gates: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Score an export on articles and write the report folder (metrics, predictions, pictures, Markdown, HTML).
 
+    ``data`` (:func:`data_record`) goes into ``metrics.json``, so a comparison knows what each figure rests on.
     ``baselines`` is a fitted :class:`claimnet.evaluation.baselines.Baselines`;
     ``gates``, when given, are checked and their outcome recorded in ``metrics.json``.
     """
@@ -92,6 +100,8 @@ def evaluate_split(tagger, articles: list[Article], output_dir: Path, ev: Mappin
             baseline_metrics[name] = compute_metrics(gold, base_probs, labels.names, resamples=0)
         metrics["baselines"] = {n: {k: m[k] for k in ("macro_f1", "accuracy", "per_label")}
                                 for n, m in baseline_metrics.items()}
+    if data is not None:
+        metrics["data"] = dict(data)
     if previous:
         metrics["compared_to"] = {"path": previous.get("_path"), "changes": comparison(metrics, previous)}
     if gates is not None:

@@ -22,7 +22,7 @@ from typing import Any
 from claimnet.data import Article
 from claimnet.evaluation.calibration import fit_calibration
 from claimnet.evaluation.int8_check import compare_int8
-from claimnet.evaluation.scoring import evaluate_split, gold_ids, predict_articles
+from claimnet.evaluation.scoring import data_record, evaluate_split, gold_ids, predict_articles
 from claimnet.exporters.manifest import manifest_fields, sealed_manifest, tokenizer_fields, write_manifest
 from claimnet.exporters.model_card import CardData, write_card
 from claimnet.exporters.writer import write_model
@@ -158,6 +158,7 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
             tagger, splits[split], run_dir / "eval" / split, ev, cfg["seed"],
             title=f"claimnet: {cfg['model']['name']} on {cfg['data']['name']} {split}",
             baselines=baselines, previous=previous.get(split) if previous else None,
+            data=data_record(cfg["data"][f"{split}_path"], list(labels)),
         )
         if "calibration" in fields:
             fields["calibration"][split] = metrics[split]["calibration"]

@@ -14,6 +14,8 @@ from functools import cache
 @cache
 def set_up() -> None:
     """Resolvers, the schema in Hydra's ConfigStore, and oneDNN's kernel cache (once per process)."""
+    import secrets
+
     from omegaconf import OmegaConf
 
     from claimnet.bundled import config_dir, corpus_dir
@@ -26,7 +28,8 @@ def set_up() -> None:
     for name, resolver in (("claimnet_run_dir", run_dir_for),
                            ("claimnet_on_main", on_main),
                            ("claimnet_config_dir", lambda: str(config_dir())),
-                           ("claimnet_corpus_dir", lambda: str(corpus_dir()))):
+                           ("claimnet_corpus_dir", lambda: str(corpus_dir())),
+                           ("claimnet_suffix", lambda: secrets.token_hex(3))):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, resolver)
     register()
