@@ -122,7 +122,7 @@ def test_evaluate_exit_codes_for_user_errors(export_dir, tmp_path):
         "missing model_path": ([], "model_path"),
         "compare_to not UTF-8": ([f"model_path={export_dir}", f"compare_to={not_utf8}"], "is not UTF-8"),
         "compare_to with a string F1": ([f"model_path={export_dir}", f"compare_to={string_f1}"],
-                                        "macro_f1 and per_label.<label>.f1 must be numbers"),
+                                        "macro_f1 and per_label.<label>.f1 must be finite numbers"),
         "deeply nested line": ([f"model_path={export_dir}", f"data_path={deep}"],
                                "deep.jsonl:1: JSON nested too deeply to be an article"),
         "output_dir under a file": ([f"model_path={export_dir}", f"output_dir={not_utf8}/report"],
