@@ -7,7 +7,6 @@ so callers can either stop at the first one or collect them all.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,18 +89,12 @@ def article_record(article) -> dict[str, Any]:
 
 
 def write_articles(path: str | Path, articles: Iterable) -> int:
-    """Write articles as JSONL through a temporary file and a rename (whole or not at all); returns the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write articles as JSONL, whole or not at all (:func:`claimnet.runtime.files.open_output`); returns the count."""
+    from claimnet.runtime.files import open_output
+
     n = 0
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            for article in articles:
-                fh.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
-                n += 1
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with open_output(path) as fh:  # "-" is standard output; a symlink is written through
+        for article in articles:
+            fh.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+            n += 1
     return n

@@ -19,6 +19,7 @@ import numpy as np
 from claimnet.data import Article
 from claimnet.evaluation.metrics import MIN_ARTICLES_FOR_INTERVALS, calibration_bins
 from claimnet.labels import LabelSet
+from claimnet.runtime.files import write_text
 from claimnet.runtime.formats import label_colours
 
 Table = tuple[list[str], list[list[str]]]
@@ -361,12 +362,12 @@ def write_report(
     markdown = render_markdown(title, metrics, baselines or {}, compared, mistakes)
     paths = {"markdown": out / "report.md", "confusion": out / "confusion_matrix.png",
              "calibration": out / "calibration.png", "html": out / "report.html"}
-    paths["markdown"].write_text(markdown, encoding="utf-8")
+    write_text(paths["markdown"], markdown)
     plot_confusion(metrics, paths["confusion"])
     plot_calibration(np.concatenate(probs), gold, paths["calibration"])
     html = render_html(title, metrics, baselines or {}, compared, mistakes,
                        [paths["confusion"], paths["calibration"]], article_view(articles, probs, labels))
-    paths["html"].write_text(html, encoding="utf-8")
+    write_text(paths["html"], html)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as fh:

@@ -32,7 +32,9 @@ def predict_articles(tagger, articles: Sequence[Article]) -> list[np.ndarray]:
 
 
 def write_predictions(path: Path, articles: Sequence[Article], probs: Sequence[np.ndarray], labels: LabelSet) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
+    from claimnet.runtime.files import open_output
+
+    with open_output(path) as fh:
         for article, article_probs in zip(articles, probs):
             for sent, p in zip(article.sentences, article_probs):
                 fh.write(json.dumps({

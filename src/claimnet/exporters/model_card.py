@@ -14,6 +14,7 @@ from typing import Any
 
 import claimnet
 from claimnet.runtime.backends import ONNX_FILES, WEIGHTS_FILE
+from claimnet.runtime.files import write_text
 
 
 @dataclass
@@ -206,5 +207,5 @@ def render_card(card: CardData, export_name: str = "path/to/export") -> str:
 
 def write_card(card: CardData, export_dir: str | Path) -> Path:
     path = Path(export_dir) / "README.md"
-    path.write_text(render_card(card), encoding="utf-8")
+    write_text(path, render_card(card))
     return path
