@@ -26,7 +26,7 @@ def api_schema(export_dir):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(ServeSettings(model=str(export_dir), max_wait_ms=1, max_sentences=100_000,
+    app = create_app(ServeSettings(model=str(export_dir), max_wait_ms=1, max_sentences=100_000, max_queue=100_000,
                                         max_bytes=10_000_000))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

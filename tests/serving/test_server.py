@@ -82,7 +82,7 @@ def test_health_ready_model_and_metrics(server, export_dir):
 
 
 @pytest.mark.parametrize("body, content_type, status, says", [
-    (b'{"text": "Unclosed', "application/json", 422, "JSON"),
+    (b'{"text": "Unclosed', "application/json", 400, "not valid JSON"),
     (b'{"text": 5}', "application/json", 422, "valid string"),
     (b'{}', "application/json", 422, "Field required"),
     (b'{"text": "a", "texts": ["b"]}', "application/json", 422, "Extra inputs"),
@@ -93,7 +93,8 @@ def test_health_ready_model_and_metrics(server, export_dir):
     (b'{"texts": ["ok", " \\n "]}', "application/json", 422, "texts[1] is empty"),
     (b'{"text": "\xff\xfe bad bytes"}', "application/json", 4, ""),
     (b'[1, 2]', "application/json", 422, ""),
-    (b'text=hello', "application/x-www-form-urlencoded", 422, ""),
+    (b'text=hello', "application/x-www-form-urlencoded", 415, "must be JSON"),
+    (b'{"text": "ok"}', "text/plain", 415, "must be JSON"),
     (b'{"text": "ok", "extra": 1}', "application/json", 422, "Extra inputs"),
 ])
 def test_bad_requests_get_a_4xx_with_a_reason(server, body, content_type, status, says):
@@ -163,7 +164,7 @@ def test_batching_off_is_one_call_per_request(export_dir):
 
 def test_a_full_queue_answers_503_with_retry_after(export_dir):
     """While the model is busy, sentences queue up to --max-queue; past it a request is refused at once."""
-    with client(export_dir, max_queue=4, max_wait_ms=2000, max_batch=64) as c:
+    with client(export_dir, max_queue=4, max_sentences=4, max_wait_ms=2000, max_batch=64) as c:
         batcher = c.app.state.claimnet["batcher"]
         real, calls = batcher.predict, []
 
@@ -264,3 +265,31 @@ def test_tag_takes_the_documented_ids_and_errors_name_public_fields(server):
     for problem in wrong.json()["detail"]:
         assert not {"one", "many"} & set(problem["loc"]), problem  # the union's internal tags stay inside
         assert problem["loc"][:2] == ["body", "texts"], problem
+
+
+def test_malformed_json_is_400_and_a_wrong_content_type_415_on_every_route(server):
+    for route in ("/v1/tag", "/v1/classify", "/setup", "/predict"):
+        bad = server.post(route, content=b'{"unclosed', headers={"content-type": "application/json"})
+        assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json", (route, bad.text)
+        plain = server.post(route, content=b"{}", headers={"content-type": "text/plain"})
+        assert plain.status_code == 415 and plain.headers["content-type"] == "application/problem+json", route
+
+
+def test_a_megabyte_of_tiny_sentences_is_refused_after_the_limit_not_after_segmenting_it_all(export_dir):
+    import time
+
+    text = "Yes. " * 200_000  # 1 MB, 200,000 sentences
+    with client(export_dir, max_bytes=2_000_000) as c:
+        started = time.perf_counter()
+        answer = c.post("/v1/tag", json={"text": text})
+        seconds = time.perf_counter() - started
+    assert answer.status_code == 413 and "at most 2048" in answer.json()["error"]
+    assert seconds < 5, f"{seconds:.1f} s: segmentation ran past --max-sentences"  # was 27 s on the whole text
+
+
+def test_a_queue_smaller_than_the_largest_request_is_refused_at_start_up(export_dir):
+    from claimnet.errors import ConfigError
+    from claimnet.serving.app import ServeSettings, create_app
+
+    with pytest.raises(ConfigError, match="--max-queue 100 is below --max-sentences 2048"):
+        create_app(ServeSettings(model=str(export_dir), max_queue=100))

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from claimnet.serving.app import SETTINGS_ENV, ServeSettings, create_app, settings_to_env
+        from claimnet.serving.app import SETTINGS_ENV, ServeSettings, check_settings, create_app, settings_to_env
     except ImportError as exc:
         raise ConfigError(f"claimnet serve needs the server extra ({exc.name} is missing): "
                           "pip install 'claimnet[serve]'") from None
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
         max_sentences=args.max_sentences, max_bytes=args.max_bytes, batching=not args.no_batching,
     )
+    check_settings(settings)
     # Load once here, so that a missing or altered model is a clear exit 2 before any port opens.
     ClaimTagger.load(settings.model, backend=settings.backend, precision=settings.precision,
                      num_threads=settings.threads)

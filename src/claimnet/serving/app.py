@@ -66,8 +66,38 @@ class SafeJSONResponse(JSONResponse):
             return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
+def segment_within(model: ClaimTagger, texts: list[str], limit: int) -> list[list[tuple[int, int]]]:
+    """Each text's sentence offsets, segmentation stopping at ``limit`` + 1 sentences in all: an oversized request
+    costs one sentence past the limit, not its whole text."""
+    from itertools import islice
+
+    from claimnet.runtime.segmentation import iter_sentences
+
+    out, left = [], limit + 1
+    for text in texts:
+        spans = [(s, e) for s, e, _ in islice(iter_sentences(text, model.segmentation), left)]
+        out.append(spans)
+        left -= len(spans)
+        if left <= 0:
+            break
+    return out
+
+
+def check_settings(settings: ServeSettings) -> None:
+    """Limits that contradict each other are refused at start-up: a request the server would otherwise answer
+    503 forever."""
+    from claimnet.errors import ConfigError
+
+    if settings.batching and settings.max_queue < settings.max_sentences:
+        raise ConfigError(f"--max-queue {settings.max_queue} is below --max-sentences {settings.max_sentences}: a "
+                          "request of the largest allowed size could never be queued (it would get 503 forever); "
+                          "raise --max-queue or lower --max-sentences")
+
+
 def problem(status: int, error: str, detail: Any = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    return SafeJSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+    """An error answer as RFC 9457 problem details (``application/problem+json``), on every route."""
+    return SafeJSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers,
+                            media_type="application/problem+json")
 
 
 class BodyLimit:
@@ -135,6 +165,7 @@ class Metrics:
 
 def create_app(settings: ServeSettings) -> FastAPI:
     """The application for one export; the model loads (and is verified) when the server starts."""
+    check_settings(settings)
     metrics = Metrics()
     state: dict[str, Any] = {"tagger": None, "batcher": None}
 
@@ -158,10 +189,14 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app = FastAPI(title="claimnet", version=__version__, lifespan=lifespan, default_response_class=SafeJSONResponse,
                   description="Tags each sentence of a news article as claim, attribution, hedge or background.")
     app.state.settings, app.state.metrics, app.state.claimnet = settings, metrics, state
-    errors = {400: {"model": Problem}, 413: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+    errors = {status: {"model": Problem} for status in (400, 413, 415, 422, 503)}
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
+        malformed = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if malformed:  # malformed JSON: 400 on every route
+            return problem(400, "the request body is not valid JSON",
+                           [{"loc": ["body"], "msg": str(e.get("msg", ""))} for e in malformed])
         # the public field names only: not the union's internal tags ("one", "many") nor pydantic's type names
         internal = {"one", "many", "str", "SentenceInContext"}
         detail = [{"loc": [str(x) for x in e.get("loc", ()) if str(x) not in internal], "msg": str(e.get("msg", ""))}
@@ -180,7 +215,12 @@ def create_app(settings: ServeSettings) -> FastAPI:
     async def count(request: Request, call_next):
         start = time.perf_counter()
         try:
-            response = await call_next(request)
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if request.method == "POST" and not (media == "application/json" or media.endswith("+json")):
+                response = problem(415, f"the request body must be JSON (Content-Type: application/json); got "
+                                        f"{media or 'no Content-Type'}")
+            else:
+                response = await call_next(request)
         except Exception:  # noqa: BLE001  (answered, counted, never a traceback to the client)
             response = problem(500, "internal error")
         route = request.scope.get("route")
@@ -204,7 +244,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     async def tag_texts(texts: list[str]) -> list[list]:
         model = tagger()
         with state["batcher"].announce() as token:  # the batcher may wait for this one while it is segmented
-            spans = await run_in_threadpool(lambda: [model.segment(t) for t in texts])
+            spans = await run_in_threadpool(segment_within, model, texts, settings.max_sentences)
             total = sum(map(len, spans))
             if total > settings.max_sentences:
                 raise HTTPException(413, f"the request holds {total} sentences; the server takes at most "
@@ -287,6 +327,23 @@ def create_app(settings: ServeSettings) -> FastAPI:
                             for i in range(len(texts))], "model_version": version}
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_bytes)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The schema, with every error answer documented as what it is: problem details."""
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status[0] in "45" and "application/json" in content:
+                    content.pop("application/json")
+                    content["application/problem+json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
