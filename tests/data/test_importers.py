@@ -130,3 +130,12 @@ def test_strict_refuses_a_heading_span_the_segmenter_merged_into_the_next_senten
     assert [s.label for s in sentences] == ["attribution"] and counts.small_overlaps == 1  # counted, not refused
     _, _, strict = label_sentences(text, spans, labels, default=None)
     assert len(strict) == 1 and "span 0:13 (background, 'BREAKING NEWS')" in strict[0] and "merged" in strict[0]
+
+
+def test_csv_problems_name_the_line_a_record_starts_on(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text('article_id,sentence,label\na,"Police said\nso, in two lines.",nolabel\na,"Fine.",claim\n'
+                    'a,"Also bad.",other\n', encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        import_source("csv", path, LabelSet.from_names(DEFAULT_LABELS))
+    assert [p.split(": ", 1)[0] for p in info.value.problems] == [f"{path}:2", f"{path}:5"]

@@ -62,8 +62,10 @@ def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default
     groups: dict[str, list[tuple[str, str, str]]] = {}
     problems = []
     try:
+        first_line = reader.line_num + 1  # the line a record starts on (a quoted field may span lines)
         for row in reader:
-            where = f"{src}:{reader.line_num}"
+            where = f"{src}:{first_line}"
+            first_line = reader.line_num + 1
             try:
                 sentence = check_text(row[names["sentence"]], where)
                 label = label_map((row[names["label"]] or "").strip(), where)
