@@ -149,3 +149,20 @@ def test_workers_tag_in_several_processes_and_keep_the_input_order(export_dir, t
     ids = list(dict.fromkeys(json.loads(line)["id"] for line in two.stdout.decode().splitlines()))
     assert ids == [r["id"] for r in lines if r["id"] != "blank"]
     assert b"blank: empty, nothing to tag" in two.stderr
+
+
+def test_ctrl_c_while_tagging_exits_130_in_one_line(export_dir):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "claimnet.cli", "tag", "--model", str(export_dir), "-"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(b"Police said so.\n")
+    proc.stdin.flush()
+    time.sleep(4)  # loaded, and waiting for more input
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert err.decode().strip().splitlines()[-1] == "claimnet: interrupted" and b"Traceback" not in err
