@@ -34,13 +34,19 @@ def run(args: argparse.Namespace) -> int:
         model=model_dir(args.model), backend=args.backend, precision=args.precision, threads=args.threads,
         max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
         max_sentences=args.max_sentences, max_bytes=args.max_bytes, batching=not args.no_batching,
+        max_connections=args.max_connections, read_timeout_s=args.read_timeout,
     )
     check_settings(settings)
     # Load once here, so that a missing or altered model is a clear exit 2 before any port opens.
     ClaimTagger.load(settings.model, backend=settings.backend, precision=settings.precision,
                      num_threads=settings.threads)
+    from claimnet.serving.limits import timed_protocol
+
+    # Read deadlines, a keep-alive of a few seconds, uvicorn's own connection limit as a backstop behind claimnet's
+    # (which answers with problem details), and no per-request access log unless asked for (it grows without bound).
     common = {"host": args.host, "port": args.port, "log_level": args.log_level,
-              "timeout_graceful_shutdown": args.graceful_timeout}
+              "timeout_graceful_shutdown": args.graceful_timeout, "http": timed_protocol(args.read_timeout),
+              "timeout_keep_alive": 5, "limit_concurrency": 4 * args.max_connections, "access_log": args.access_log}
     if args.workers > 1:
         os.environ[SETTINGS_ENV] = settings_to_env(settings)
         uvicorn.run("claimnet.serving.app:app_from_env", factory=True, workers=args.workers, **common)
@@ -66,6 +72,11 @@ def add_parser(sub) -> None:
                        help="sentences that may wait; past it requests get 503 with Retry-After")
     serve.add_argument("--max-sentences", type=positive_int, default=2048, help="most sentences in one request (413)")
     serve.add_argument("--max-bytes", type=positive_int, default=1_000_000, help="largest request body (413)")
+    serve.add_argument("--max-connections", type=positive_int, default=256,
+                       help="requests in flight at once; past it 503 with Retry-After")
+    serve.add_argument("--read-timeout", type=_non_negative, default=10.0,
+                       help="seconds a client has to send a request's headers, and its body")
+    serve.add_argument("--access-log", action="store_true", help="log every request (off: it grows without bound)")
     serve.add_argument("--graceful-timeout", type=positive_int, default=30,
                        help="seconds SIGTERM waits for requests in flight")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])

@@ -3,6 +3,7 @@
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at run time.
 """
 
+import asyncio
 import json
 import os
 import time
@@ -25,6 +26,7 @@ from claimnet.runtime.tagger import ClaimTagger, model_text
 from claimnet.runtime.windows import one_paragraph
 from claimnet.serving import labelstudio
 from claimnet.serving.batching import DynamicBatcher, QueueFull
+from claimnet.serving.limits import ConcurrencyLimit
 from claimnet.serving.schemas import (
     Classified,
     ClassifyInContextRequest,
@@ -51,6 +53,8 @@ class ServeSettings:
     max_queue: int = 4096
     max_sentences: int = 2048
     max_bytes: int = 1_000_000
+    max_connections: int = 256
+    read_timeout_s: float = 10.0
     batching: bool = True
     retry_after_s: int = 1
 
@@ -107,8 +111,8 @@ class BodyLimit:
     so a chunked body without a length is refused before any endpoint parses it.
     """
 
-    def __init__(self, app, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, read_timeout_s: float = 10.0) -> None:
+        self.app, self.max_bytes, self.read_timeout_s = app, max_bytes, read_timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -120,7 +124,12 @@ class BodyLimit:
             return await too_large(scope, receive, send)
         chunks, size = [], 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                late = problem(408, f"the request body did not arrive within {self.read_timeout_s:g} s "
+                                    "(--read-timeout)", headers={"Connection": "close"})
+                return await late(scope, receive, send)
             if message["type"] != "http.request":  # the client went away
                 return
             chunks.append(message.get("body", b""))
@@ -326,7 +335,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
         return {"results": [labelstudio.prediction([] if i in blank else next(answers), target, version)
                             for i in range(len(texts))], "model_version": version}
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_bytes, read_timeout_s=settings.read_timeout_s)
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_connections, retry_after_s=settings.retry_after_s,
+                       answer=problem)  # outermost: a request past the limit is answered before its body is read
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
