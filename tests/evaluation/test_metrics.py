@@ -111,7 +111,7 @@ def test_one_macro_f1_for_reports_checkpoints_and_the_int8_check(tmp_path):
     quantize_int8(export)
     rewrite_manifest(tmp_path)  # list the int8 file in the manifest
     dev = [a for a in load_articles(DATA_DIR / "dev.jsonl", LABELS) if "hedge" not in a.labels()][:8]
-    figures = compare_int8(export, dev, min_agreement=0.0)
+    figures = compare_int8(export, dev, max_drop=1.0, resamples=20)
     fp32 = ClaimTagger.load(export, backend="onnx", precision="fp32")
     reported = compute_metrics(gold_ids(dev, fp32.label_set), predict_articles(fp32, dev), LABELS, resamples=0)
     assert figures["macro_f1_fp32"] == pytest.approx(reported["macro_f1"], abs=1e-12)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def folded(trained_run, tmp_path_factory, request):
     patch.setattr(finish, "fit_calibration", lambda *a, **k: json.loads(json.dumps(fixed)))
     try:
         claimnet.export([f"run_dir={run}", "evaluation.bootstrap_resamples=10", "evaluation.baselines=false",
-                         "export.int8_min_agreement=0"])
+                         "export.int8_max_f1_drop=1"])
     finally:
         patch.undo()
     return run / "export"
@@ -116,7 +117,7 @@ def test_every_route_agrees_on_a_real_minilm_export(tmp_path):
     result = claimnet.train(["trainer.max_steps=30", "data.limit_articles=40", "trainer.eval_strategy=steps",
                              "trainer.eval_steps=30", "evaluation.baselines=false", "logger=none",
                              f"paths.output_dir={tmp_path}"])
-    export = result["export_dir"]
+    export = Path(result["export_dir"])
     assert json.loads((export / "claimnet.json").read_text())["format_version"] == 3
     texts = [json.loads(line)["text"] for line in (DATA_DIR / "test.jsonl").read_text().splitlines()[:6]]
     tagger = ClaimTagger.load(export, backend="onnx", precision="fp32")

@@ -24,6 +24,8 @@ MOVED: dict[str, str] = {
     "model.kind": "nothing: the article model's training was retired in round 3 (its exports still load); "
                   "every model trains as a sentence classifier",
     "model.article": "nothing: the article model's training was retired in round 3 (its exports still load)",
+    "export.int8_min_agreement": "export.int8_max_f1_drop (default 0.005): int8 is judged on dev macro-F1 now; "
+                                 "agreement with fp32 is reported, not gated",
 }
 
 

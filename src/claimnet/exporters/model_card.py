@@ -98,12 +98,16 @@ def formats_table(file_sizes: dict[str, int]) -> str:
 def int8_note(int8: dict[str, Any] | None) -> str:
     if not int8:
         return "No int8 model was made for this export."
+    interval = int8.get("macro_f1_drop_interval")
     figures = (
         f"On the {int8['split']} split, int8 agrees with fp32 on {int8['agreement_with_fp32']:.1%} of sentences; "
-        f"macro-F1 {int8['macro_f1_int8']:.4f} (int8) vs {int8['macro_f1_fp32']:.4f} (fp32)."
+        f"macro-F1 {int8['macro_f1_int8']:.4f} (int8) vs {int8['macro_f1_fp32']:.4f} (fp32)"
+        + (f", a drop of {int8['macro_f1_drop']:.4f} (paired article bootstrap 95% interval "
+           f"[{interval[0]:.4f}, {interval[1]:.4f}])" if interval else "") + "."
     )
     if int8["included"]:
-        return figures
+        rule = f" It is kept: the rule leaves int8 out only when it loses more than {int8['max_drop']} dev macro-F1."
+        return figures + (rule if "rule" in int8 else "")
     why = int8.get("reason") or f"it lost more than {int8['max_drop']} macro-F1"  # version-1 figures: no reason
     return f"The int8 model was left out: {why}. {figures}"
 

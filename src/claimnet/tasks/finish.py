@@ -147,8 +147,8 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
         from claimnet.exporters.quantize import quantize_int8
 
         quantize_int8(tmp)
-        fields["int8"] = compare_int8(tmp, splits["dev"], export_cfg["int8_min_agreement"],
-                                      export_cfg["int8_max_f1_drop"], manifest=sealed_manifest(tmp, fields))
+        fields["int8"] = compare_int8(tmp, splits["dev"], export_cfg["int8_max_f1_drop"],
+                                      manifest=sealed_manifest(tmp, fields), resamples=ev["bootstrap_resamples"])
         if not fields["int8"]["included"]:
             (tmp / ONNX_FILES["int8"]).unlink()
     tagger = load()
