@@ -1,4 +1,4 @@
-"""``claimnet serve --model DIR``: the tagging server (``pip install 'claimnet[serve]'``)."""
+"""``claimnet serve --model DIR``: the tagging server (the ``serve`` extra)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         from claimnet.serving.app import SETTINGS_ENV, ServeSettings, check_settings, create_app, settings_to_env
     except ImportError as exc:
         raise ConfigError(f"claimnet serve needs the server extra ({exc.name} is missing): "
-                          "pip install 'claimnet[serve]'") from None
+                          "pip install \"/path/to/claimnet[serve]\" (the clone, or claimnet's wheel)") from None
     from claimnet.runtime.tagger import ClaimTagger
 
     settings = ServeSettings(

@@ -43,7 +43,8 @@ class TorchBackend:
         except ImportError:
             raise ConfigError(
                 "backend 'torch' needs torch and transformers, which the base install leaves out: "
-                "pip install 'claimnet[train]', or use backend='onnx'."
+                "install claimnet with its train extra (pip install \"/path/to/claimnet[train]\"), "
+                "or use backend='onnx'."
             ) from None
 
         from claimnet.runtime.environment import resolve_precision

@@ -36,8 +36,8 @@ class MlflowRun:
         try:
             import mlflow
         except ImportError:
-            raise ConfigError("logger=mlflow needs MLflow: pip install 'claimnet[scale]' "
-                              "(or choose logger=tensorboard or logger=none)") from None
+            raise ConfigError("logger=mlflow needs MLflow: install claimnet's scale extra (pip install "
+                              "\"/path/to/claimnet[scale]\"), or choose logger=tensorboard or logger=none") from None
 
         self.mlflow = mlflow
         self.run_dir = run_dir
