@@ -139,3 +139,32 @@ def test_csv_problems_name_the_line_a_record_starts_on(tmp_path):
     with pytest.raises(DataError) as info:
         import_source("csv", path, LabelSet.from_names(DEFAULT_LABELS))
     assert [p.split(": ", 1)[0] for p in info.value.problems] == [f"{path}:2", f"{path}:5"]
+
+
+def test_a_json_array_is_read_an_element_at_a_time_across_chunk_boundaries(tmp_path):
+    from claimnet.data.jsonl import iter_json_array
+
+    items = [{"id": i, "text": "é" * (i * 7), "n": 12345678901234567890 + i} for i in range(40)]
+    path = tmp_path / "tasks.json"
+    path.write_text("\ufeff[\n " + " ,\n".join(json.dumps(x, ensure_ascii=False) for x in items) + "\n]\n",
+                    encoding="utf-8")
+    assert [x for _, x in iter_json_array(path, "tasks", chunk=16)] == items  # BOM, multi-byte chars cut anywhere
+    path.write_text('[{"a": 1}, {"b": ', encoding="utf-8")
+    with pytest.raises(DataError, match="element 1 is not valid JSON"):
+        list(iter_json_array(path, "tasks", chunk=8))
+
+
+def test_a_streamed_label_studio_import_yields_articles_as_it_reads_and_fails_whole_at_the_end(tmp_path):
+    tasks = json.loads((FIXTURES / "tools" / "labelstudio.json").read_text(encoding="utf-8"))
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([*tasks, {"id": 99, "data": {"text": 5}, "annotations": []}]), encoding="utf-8")
+    result = import_source("labelstudio", path, LabelSet.from_names(DEFAULT_LABELS), stream=True)
+    first = next(iter(result.articles))  # built before the bad task at the end was read
+    assert first.sentences
+    with pytest.raises(DataError, match="task 3"):
+        list(result.articles)
+    from claimnet.cli import main
+
+    out = tmp_path / "out.jsonl"
+    assert main(["data", "import", "--from", "labelstudio", str(path), "-o", str(out)]) == 2
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["export.json"]  # nothing half-written

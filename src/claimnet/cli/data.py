@@ -81,8 +81,8 @@ def _import(args: argparse.Namespace) -> int:
         options.update(group_by=args.group_by)
     elif args.source == "csv":
         options.update(columns=_columns(args.columns), strict=args.strict)
-    result = import_source(args.source, args.src, labels, **options)
-    n = write_articles(args.output, result.articles)
+    result = import_source(args.source, args.src, labels, stream=True, **options)
+    n = write_articles(args.output, result.articles)  # streamed where the importer can: whole file or nothing
     print(result.counts.summary(), file=sys.stderr)
     print(f"wrote {n} article(s) to {args.output}", file=sys.stderr)
     return 0

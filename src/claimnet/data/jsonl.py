@@ -98,3 +98,83 @@ def write_articles(path: str | Path, articles: Iterable) -> int:
             fh.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def iter_json_array(path: str | Path, expected: str, chunk: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+    """Yield ``(index, element)`` of a file holding one JSON array (or one object: index 0), reading it a chunk
+    at a time: memory holds one element and one chunk, whatever the file's size.
+
+    A malformed element raises :class:`DataError` naming the file and the element's index.
+    """
+    import codecs
+
+    path = check_file(path, expected)
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise DataError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+    with handle:
+        buffer, pos, eof, offset = "", 0, False, 0
+
+        def more(size: int) -> bool:
+            nonlocal buffer, pos, eof, offset
+            if eof:
+                return False
+            raw = handle.read(size)
+            try:
+                text = utf8.decode(raw, final=not raw)
+            except UnicodeDecodeError as exc:
+                raise DataError([f"{path}: not valid UTF-8 (byte at offset {offset + exc.start})"]) from None
+            offset += len(raw)
+            eof = not raw
+            buffer, pos = buffer[pos:] + text, 0
+            return bool(raw)
+
+        def skip_space() -> str:
+            nonlocal pos
+            while True:
+                while pos < len(buffer) and buffer[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buffer) or not more(chunk):
+                    return buffer[pos] if pos < len(buffer) else ""
+
+        def element(index: int) -> Any:
+            nonlocal pos
+            size = chunk
+            while True:
+                try:
+                    value, end = decoder.raw_decode(buffer, pos)
+                    if end == len(buffer) and not isinstance(value, (dict, list)) and more(size):
+                        continue  # a number or word cut at the chunk's end: decode it whole
+                    pos = end
+                    return value
+                except json.JSONDecodeError as exc:
+                    if not more(size):  # the element is not valid JSON, even with the whole file read
+                        raise DataError([f"{path}: element {index} is not valid JSON ({exc.msg})"]) from None
+                    size *= 2  # a long element: read ahead faster rather than decode it again and again
+                except RecursionError:
+                    raise DataError([f"{path}: element {index} is nested too deeply to be a task"]) from None
+
+        first = skip_space()
+        if first == "{":
+            yield 0, element(0)
+            return
+        if first != "[":
+            raise DataError([f"{path}: not valid JSON for {expected} (it should start with '[')"])
+        pos += 1
+        index = 0
+        while True:
+            here = skip_space()
+            if here == "]":
+                return
+            if index and here == ",":
+                pos += 1
+                here = skip_space()
+            elif index:
+                raise DataError([f"{path}: after element {index - 1}, expected ',' or ']'"])
+            if not here:
+                raise DataError([f"{path}: the array is not closed (the file ends inside it)"])
+            yield index, element(index)
+            index += 1

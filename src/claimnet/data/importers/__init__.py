@@ -9,7 +9,7 @@ sentences for CSV) and :func:`build_articles` turns them into checked
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ class Source:
 
 @dataclass
 class ImportResult:
-    articles: list[Article]
+    articles: list[Article] | Iterator[Article]  # an iterator when streamed: counts fill as it is consumed
     counts: ImportCounts
     notes: list[str] = field(default_factory=list)  # one line each: what the importer decided
 
@@ -97,13 +97,13 @@ def check_span(text: str, start: Any, end: Any, where: str, quoted: str | None =
     return start, end
 
 
-def build_articles(sources: Iterable[Source], labels: LabelSet, default: str | None,
-                   max_errors: int = 20) -> tuple[list[Article], ImportCounts]:
-    """Cut, label and check every source article; all problems (up to ``max_errors``) in one DataError."""
-    counts = ImportCounts()
-    articles: list[Article] = []
-    problems: list[str] = []
+def stream_articles(sources: Iterable[Source], labels: LabelSet, default: str | None, max_errors: int,
+                    counts: ImportCounts, problems: list[str],
+                    reader_counts: ImportCounts | None = None) -> Iterator[Article]:
+    """Cut, label and check each source article as it comes; once all are through, every problem (the reader's,
+    appended to ``problems`` as it read, and these) in one DataError, up to ``max_errors``."""
     seen: dict[str, str] = {}
+    built = 0
     for src in sources:
         if src.id in seen:
             problems.append(f"{src.where}: duplicate article id {src.id!r} (first at {seen[src.id]})")
@@ -118,11 +118,20 @@ def build_articles(sources: Iterable[Source], labels: LabelSet, default: str | N
         if not sentences:
             problems.append(f"{src.where}: article {src.id!r} has no sentence (empty text?)")
             continue
-        articles.append(Article(src.id, src.text, tuple(sentences), src.metadata))
+        built += 1
+        yield Article(src.id, src.text, tuple(sentences), src.metadata)
     raise_problems(problems, max_errors)
-    if not articles:
+    if not built:
         raise DataError(["the source holds no articles"])
-    return articles, counts
+    for what, n in (reader_counts.skipped.items() if reader_counts else ()):
+        counts.skip(what, n)
+
+
+def build_articles(sources: Iterable[Source], labels: LabelSet, default: str | None,
+                   max_errors: int = 20) -> tuple[list[Article], ImportCounts]:
+    """Cut, label and check every source article; all problems (up to ``max_errors``) in one DataError."""
+    counts = ImportCounts()
+    return list(stream_articles(sources, labels, default, max_errors, counts, [])), counts
 
 
 def raise_problems(problems: list[str], max_errors: int) -> None:
@@ -132,13 +141,15 @@ def raise_problems(problems: list[str], max_errors: int) -> None:
 
 
 def import_result(sources: Iterable[Source], problems: list[str], labels: LabelSet, default: str | None,
-                  max_errors: int, reader_counts: ImportCounts | None = None) -> ImportResult:
-    """What every importer ends with: the reading problems, else the built articles and all the counts."""
-    raise_problems(problems, max_errors)
-    articles, counts = build_articles(sources, labels, default, max_errors)
-    for what, n in (reader_counts.skipped.items() if reader_counts else ()):
-        counts.skip(what, n)
-    return ImportResult(articles, counts)
+                  max_errors: int, reader_counts: ImportCounts | None = None, stream: bool = False) -> ImportResult:
+    """What every importer ends with: the built articles and all the counts, or every problem in one DataError.
+
+    ``stream``: the articles as an iterator, built as the reader yields its sources, so memory holds one article
+    at a time (the writer then writes whole or not at all); otherwise a list.
+    """
+    counts = ImportCounts()
+    articles = stream_articles(sources, labels, default, max_errors, counts, problems, reader_counts)
+    return ImportResult(articles if stream else list(articles), counts)
 
 
 def importer(fmt: str) -> Callable[..., ImportResult]:
@@ -149,5 +160,11 @@ def importer(fmt: str) -> Callable[..., ImportResult]:
     return importlib.import_module(f"claimnet.data.importers.{name}").read
 
 
-def import_source(fmt: str, src: str | Path, labels: LabelSet, **options: Any) -> ImportResult:
+STREAMED = ("labelstudio",)  # importers that read their file a piece at a time
+
+
+def import_source(fmt: str, src: str | Path, labels: LabelSet, stream: bool = False, **options: Any) -> ImportResult:
+    """Read one tool's export; ``stream`` (the CLI's choice) keeps memory flat where the importer can."""
+    if stream and fmt in STREAMED:
+        options["stream"] = True
     return importer(fmt)(Path(src), labels, **options)

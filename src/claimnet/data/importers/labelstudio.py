@@ -15,7 +15,6 @@ UTF-16 reading is tried and used when it matches (counted).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from xml.sax.saxutils import quoteattr
 
 from claimnet.data.alignment import ImportCounts, Span
 from claimnet.data.importers import ImportResult, LabelMap, Source, check_span, check_text, import_result
-from claimnet.data.jsonl import read_bytes
+from claimnet.data.jsonl import iter_json_array
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
 from claimnet.runtime.formats import label_colours
@@ -116,42 +115,34 @@ def _spans(text: str, annotation: dict[str, Any], label_map: LabelMap, where: st
 
 
 def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default: str | None = "background",
-         annotator: str | None = None, text_field: str | None = None, max_errors: int = 20) -> ImportResult:
-    """Read a Label Studio JSON export (``[{"id", "data", "annotations"}, ...]``)."""
+         annotator: str | None = None, text_field: str | None = None, max_errors: int = 20,
+         stream: bool = False) -> ImportResult:
+    """Read a Label Studio JSON export (``[{"id", "data", "annotations"}, ...]``), a task at a time."""
     label_map = label_map or LabelMap(labels)
-    raw = read_bytes(src, "a Label Studio JSON export (a .json file)")
-    try:
-        tasks = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise DataError([f"{src}: not valid UTF-8 (byte at offset {exc.start})"]) from None
-    except json.JSONDecodeError as exc:
-        raise DataError([f"{src}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-                         "expected Label Studio's JSON export (a list of tasks)"]) from None
-    if isinstance(tasks, dict):
-        tasks = [tasks]
-    if not isinstance(tasks, list):
-        raise DataError([f"{src}: expected a list of Label Studio tasks, got {type(tasks).__name__}"])
     result = ImportResult([], ImportCounts())
-    sources, problems = [], []
-    for t, task in enumerate(tasks):
-        where = f"{src}: task {t}"
-        try:
-            if not isinstance(task, dict):
-                raise DataError([f"{where}: expected an object, got {type(task).__name__}"])
-            where = f"{src}: task {t} (id {task.get('id')!r})"
-            key, text = _text_of(task, text_field, where)
-            annotation = _pick_annotation(task, annotator, where, result)
-            if annotation is None:
-                result.counts.skip("tasks without a usable annotation")
-                continue
-            data = task["data"]
-            art_id = str(data.get("id") or data.get("article_id") or f"ls-{task.get('id', t)}")
-            metadata = {k: v for k, v in data.items() if k not in (key, "id", "article_id")}
-            sources.append(Source(art_id, text, where, _spans(text, annotation, label_map, where, result),
-                                  metadata=metadata))
-        except DataError as exc:
-            problems.extend(exc.problems)
-    return import_result(sources, problems, labels, default, max_errors, result.counts)
+    problems: list[str] = []
+
+    def sources():
+        for t, task in iter_json_array(src, "a Label Studio JSON export (a list of tasks)"):
+            where = f"{src}: task {t}"
+            try:
+                if not isinstance(task, dict):
+                    raise DataError([f"{where}: expected an object, got {type(task).__name__}"])
+                where = f"{src}: task {t} (id {task.get('id')!r})"
+                key, text = _text_of(task, text_field, where)
+                annotation = _pick_annotation(task, annotator, where, result)
+                if annotation is None:
+                    result.counts.skip("tasks without a usable annotation")
+                    continue
+                data = task["data"]
+                art_id = str(data.get("id") or data.get("article_id") or f"ls-{task.get('id', t)}")
+                metadata = {k: v for k, v in data.items() if k not in (key, "id", "article_id")}
+                yield Source(art_id, text, where, _spans(text, annotation, label_map, where, result),
+                             metadata=metadata)
+            except DataError as exc:
+                problems.extend(exc.problems)
+
+    return import_result(sources(), problems, labels, default, max_errors, result.counts, stream=stream)
 
 
 def labeling_config(labels: Sequence[str]) -> str:
