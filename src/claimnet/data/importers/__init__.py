@@ -160,7 +160,7 @@ def importer(fmt: str) -> Callable[..., ImportResult]:
     return importlib.import_module(f"claimnet.data.importers.{name}").read
 
 
-STREAMED = ("labelstudio",)  # importers that read their file a piece at a time
+STREAMED = ("labelstudio", "doccano")  # importers that read their file a piece at a time
 
 
 def import_source(fmt: str, src: str | Path, labels: LabelSet, stream: bool = False, **options: Any) -> ImportResult:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from claimnet.data.importers import (
     raise_problems,
 )
 from claimnet.data.importers.csv_rows import rows_to_source
-from claimnet.data.jsonl import iter_records, read_bytes
+from claimnet.data.jsonl import check_file, iter_records
 from claimnet.errors import DataError
 from claimnet.labels import LabelSet
 
@@ -56,37 +57,56 @@ def _is_classification(record: Any) -> bool:
 
 
 def read(src: Path, labels: LabelSet, label_map: LabelMap | None = None, default: str | None = "background",
-         group_by: str = "article_id", max_errors: int = 20) -> ImportResult:
-    """Read a doccano JSONL export (sequence labelling or text classification)."""
+         group_by: str = "article_id", max_errors: int = 20, stream: bool = False) -> ImportResult:
+    """Read a doccano JSONL export (sequence labelling or text classification), a line at a time.
+
+    Sequence labelling streams (an article per line); text classification groups its sentence rows into articles
+    by ``group_by``, so it holds them all (the rows, not the file).
+    """
     label_map = label_map or LabelMap(labels)
-    raw = read_bytes(src, "a doccano .jsonl export")
+    path = check_file(src, "a doccano .jsonl export")
     problems: list[str] = []
-    records = []
-    for lineno, record, problem in iter_records(raw, str(src)):
-        if problem:
-            problems.append(problem)
-        elif not isinstance(record, dict):
-            problems.append(f"{src}:{lineno}: expected a JSON object, got {type(record).__name__}")
-        else:
-            records.append((lineno, record))
-    raise_problems(problems, max_errors)
-    if records and all(_is_classification(r) for _, r in records):
-        return _read_classification(src, records, labels, label_map, group_by, max_errors)
-    sources = []
-    for lineno, record in records:
-        where = f"{src}:{lineno}"
+
+    def records():
         try:
-            text = check_text(record.get("text"), where)
-            spans = []
-            for start, end, label, here in _span_items(record, where):
-                start, end = check_span(text, start, end, here)
-                spans.append(Span(start, end, label_map(label, here)))
-            art_id = str(record.get("id") if record.get("id") is not None else f"doccano-{lineno}")
-            metadata = {k: v for k, v in record.items() if k not in ("id", "text", "label", "annotations", "entities")}
-            sources.append(Source(art_id, text, where, spans, metadata=metadata))
-        except DataError as exc:
-            problems.extend(exc.problems)
-    return import_result(sources, problems, labels, default, max_errors)
+            handle = open(path, "rb")
+        except OSError as exc:
+            raise DataError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+        with handle:
+            for lineno, record, problem in iter_records(handle, str(src)):
+                if problem:
+                    problems.append(problem)
+                elif not isinstance(record, dict):
+                    problems.append(f"{src}:{lineno}: expected a JSON object, got {type(record).__name__}")
+                else:
+                    yield lineno, record
+
+    rest = records()
+    first = next(rest, None)
+    if first is not None and _is_classification(first[1]):
+        every = [first, *rest]
+        raise_problems(problems, max_errors)
+        if all(_is_classification(r) for _, r in every):
+            return _read_classification(src, every, labels, label_map, group_by, max_errors)
+        rest, first = iter(every[1:]), every[0]
+
+    def sources():
+        for lineno, record in itertools.chain([first] if first is not None else [], rest):
+            where = f"{src}:{lineno}"
+            try:
+                text = check_text(record.get("text"), where)
+                spans = []
+                for start, end, label, here in _span_items(record, where):
+                    start, end = check_span(text, start, end, here)
+                    spans.append(Span(start, end, label_map(label, here)))
+                art_id = str(record.get("id") if record.get("id") is not None else f"doccano-{lineno}")
+                metadata = {k: v for k, v in record.items()
+                            if k not in ("id", "text", "label", "annotations", "entities")}
+                yield Source(art_id, text, where, spans, metadata=metadata)
+            except DataError as exc:
+                problems.extend(exc.problems)
+
+    return import_result(sources(), problems, labels, default, max_errors, stream=stream)
 
 
 def _read_classification(src: Path, records, labels: LabelSet, label_map: LabelMap, group_by: str,
