@@ -60,6 +60,18 @@ def per_label_table(metrics: Mapping[str, Any]) -> Table:
     return ["label", "precision", "recall", "F1 [95% CI]", "support", "resamples"], rows
 
 
+def save_figure(fig, path: Path) -> None:
+    """A picture, whole or not at all (rendered in memory, then written through the one output writer)."""
+    import io
+
+    from claimnet.runtime.files import open_output
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=Path(path).suffix.lstrip(".") or "png")
+    with open_output(path, binary=True) as fh:
+        fh.write(buffer.getvalue())
+
+
 def confusion_matrix_table(metrics: Mapping[str, Any]) -> Table:
     cm = metrics["confusion_matrix"]
     header = ["gold \\ predicted", *cm["labels"]]
@@ -224,7 +236,7 @@ def plot_confusion(metrics: Mapping[str, Any], path: Path) -> None:
     ax.set_ylabel("gold")
     ax.set_title("Confusion matrix (count, share of gold row)")
     fig.tight_layout()
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)
 
 
@@ -250,7 +262,7 @@ def plot_calibration(probs: np.ndarray, gold: np.ndarray, path: Path, bins: int 
     ax.set_title("Reliability diagram (points: sentences per bin)")
     ax.legend(loc="upper left")
     fig.tight_layout()
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)
 
 

@@ -17,7 +17,7 @@ from claimnet.errors import ClaimnetError, ConfigError
 from claimnet.evaluation.history import previous_run_metrics
 from claimnet.evaluation.metrics import headline
 from claimnet.runtime.environment import package_versions
-from claimnet.runtime.files import write_json
+from claimnet.runtime.files import write_json, write_text
 from claimnet.tasks.folders import run_dir_of
 from claimnet.training.config import plain, validate_train_config
 from claimnet.training.distributed import barrier, is_main, world_size
@@ -144,7 +144,7 @@ def _locked_run(cfg: DictConfig, labels, splits, run_dir: Path, callbacks, main:
         (run_dir / SUMMARY).unlink(missing_ok=True)  # written again once this run's export is complete
         point(cfg.paths.output_dir, RUNNING, run_dir)
         mark(run_dir, "running")
-        OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+        write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
         write_json(run_dir / "versions.json", package_versions())
         write_json(run_dir / DATA_RECORD, data_hashes(cfg))
     try:
