@@ -87,3 +87,15 @@ def test_requests_past_the_limit_get_503_with_retry_after_at_once(port):
     assert status == 503 and headers["retry-after"] and headers["content-type"] == "application/problem+json"
     for s in [*held, sock]:
         s.close()
+
+
+def test_the_access_log_is_bounded_per_second():
+    import logging
+
+    from claimnet.serving.limits import AccessLogBudget
+
+    budget = AccessLogBudget(per_second=5)
+    records = [logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "GET / 200", None, None)
+               for _ in range(100)]
+    kept = [r for r in records if budget.filter(r)]
+    assert len(kept) <= 10  # 5 a second (10 if the loop crossed a second's boundary), the rest dropped

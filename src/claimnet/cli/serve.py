@@ -40,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
     # Load once here, so that a missing or altered model is a clear exit 2 before any port opens.
     ClaimTagger.load(settings.model, backend=settings.backend, precision=settings.precision,
                      num_threads=settings.threads)
-    from claimnet.serving.limits import timed_protocol
+    from claimnet.serving.limits import bound_access_log, timed_protocol
+
+    if args.access_log:
+        bound_access_log()  # at most 50 lines a second, the rest counted: a flood cannot fill the disk
 
     # Read deadlines, a keep-alive of a few seconds, uvicorn's own connection limit as a backstop behind claimnet's
     # (which answers with problem details), and no per-request access log unless asked for (it grows without bound).
@@ -76,7 +79,8 @@ def add_parser(sub) -> None:
                        help="requests in flight at once; past it 503 with Retry-After")
     serve.add_argument("--read-timeout", type=_non_negative, default=10.0,
                        help="seconds a client has to send a request's headers, and its body")
-    serve.add_argument("--access-log", action="store_true", help="log every request (off: it grows without bound)")
+    serve.add_argument("--access-log", action="store_true",
+                       help="log requests (at most 50 lines a second, the rest counted)")
     serve.add_argument("--graceful-timeout", type=positive_int, default=30,
                        help="seconds SIGTERM waits for requests in flight")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])

@@ -83,3 +83,38 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+class AccessLogBudget:
+    """A logging filter that keeps the access log bounded: at most ``per_second`` lines a second; past it lines
+    are dropped and counted, and the count is logged once the next second begins."""
+
+    def __init__(self, per_second: int = 50) -> None:
+        self.per_second = per_second
+        self.second = 0
+        self.used = 0
+        self.dropped = 0
+
+    def filter(self, record) -> bool:
+        import time
+
+        now = int(time.monotonic())
+        if now != self.second:
+            if self.dropped:
+                record.msg = f"({self.dropped} access log lines dropped in the last second: over the budget of " \
+                             f"{self.per_second}) " + str(record.msg)
+            self.second, self.used, self.dropped = now, 0, 0
+        self.used += 1
+        if self.used > self.per_second:
+            self.dropped += 1
+            return False
+        return True
+
+
+def bound_access_log(per_second: int = 50) -> AccessLogBudget:
+    """Attach the budget to uvicorn's access logger (``--access-log``)."""
+    import logging
+
+    budget = AccessLogBudget(per_second)
+    logging.getLogger("uvicorn.access").addFilter(budget)
+    return budget
