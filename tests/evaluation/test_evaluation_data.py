@@ -54,5 +54,6 @@ def test_two_evaluations_composed_in_the_same_second_get_two_folders():
     from claimnet.tasks.runner import compose_job
 
     first, second = (compose_job("evaluate", ["model_path=x"]).output_dir for _ in range(2))
-    assert first != second and first.rsplit("-", 1)[0] == second.rsplit("-", 1)[0][: len(first.rsplit("-", 1)[0])]
+    # the random suffix differs even when the second-resolution timestamps are equal
+    assert first.rsplit("-", 1)[1] != second.rsplit("-", 1)[1] and len(first.rsplit("-", 1)[1]) == 6
     assert compose("evaluate", ["model_path=x"]).output_dir != first
