@@ -161,7 +161,13 @@ def test_ctrl_c_while_tagging_exits_130_in_one_line(export_dir):
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdin.write(b"Police said so.\n")
     proc.stdin.flush()
-    time.sleep(4)  # loaded, and waiting for more input
+    deadline = time.time() + 60
+    while time.time() < deadline:  # the model is loaded (onnxruntime mapped in), so it waits for more input
+        with open(f"/proc/{proc.pid}/maps") as maps:
+            if "onnxruntime" in maps.read():
+                break
+        time.sleep(0.2)
+    time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()[-2000:]
