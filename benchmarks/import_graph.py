@@ -27,8 +27,8 @@ def main(src: str) -> None:
     packages = {top(m) for m in modules}
     package_edges = {(top(a), top(b)) for a, b in cross}
     # Cycles between modules: strongly connected components with more than one module.
-    cyclic = [c for c in _sccs(modules, edges) if len(c) > 1]
-    package_cycles = [c for c in _sccs(sorted(packages), package_edges) if len(c) > 1]
+    cyclic = [c for c in strongly_connected(modules, edges) if len(c) > 1]
+    package_cycles = [c for c in strongly_connected(sorted(packages), package_edges) if len(c) > 1]
     print(f"modules: {len(modules)} in {len(packages)} top-level packages/modules")
     print(f"imports between modules: {len(edges)}; between top-level packages: {len(cross)} "
           f"({len(package_edges)} package pairs)")
@@ -36,8 +36,8 @@ def main(src: str) -> None:
     print(f"package cycles: {len(package_cycles)} {[sorted(c) for c in package_cycles]}")
 
 
-def _sccs(nodes, edges):
-    """Tarjan's strongly connected components."""
+def strongly_connected(nodes, edges) -> list[set]:
+    """Tarjan's strongly connected components (a component of more than one module is an import cycle)."""
     succ = {n: [] for n in nodes}
     for a, b in edges:
         succ.setdefault(a, []).append(b)

@@ -10,42 +10,11 @@ import grimp
 
 
 def test_the_package_has_no_import_cycle():
+    from benchmarks.import_graph import strongly_connected
+
     graph = grimp.build_graph("claimnet")
-    edges = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
-    # Tarjan's strongly connected components: a component of more than one module is a cycle.
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    cycles: list[set[str]] = []
-
-    def visit(module: str) -> None:
-        index[module] = low[module] = len(index)
-        stack.append(module)
-        on_stack.add(module)
-        for imported in edges.get(module, ()):
-            if imported not in edges:
-                continue
-            if imported not in index:
-                visit(imported)
-                low[module] = min(low[module], low[imported])
-            elif imported in on_stack:
-                low[module] = min(low[module], index[imported])
-        if low[module] == index[module]:
-            component = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.add(member)
-                if member == module:
-                    break
-            if len(component) > 1:
-                cycles.append(component)
-
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    for module in sorted(edges):
-        if module not in index:
-            visit(module)
+    edges = {(m, i) for m in graph.modules for i in graph.find_modules_directly_imported_by(m) if i in graph.modules}
+    cycles = [c for c in strongly_connected(sorted(graph.modules), edges) if len(c) > 1]
     assert cycles == [], f"import cycles: {[sorted(c) for c in cycles]}"
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from claimnet.config.schema import dataclass_of, field_at, is_free_form, names_under
+from claimnet.config.schema import dataclass_of, field_at, field_type, is_free_form, names_under
 from claimnet.errors import ConfigError
 
 # Keys that were renamed, moved or retired: the old name points at what to use now.
@@ -80,8 +80,8 @@ def check_value(key: str, value: Any, *, low: float | None = None, high: float |
 
 
 def _optional(f: dataclasses.Field) -> bool:
-    hint = f.type if not isinstance(f.type, str) else f.type
-    return "Optional" in str(hint) or f.default is None
+    """The field may be null: its annotation is ``Optional[...]``."""
+    return type(None) in getattr(field_type(f), "__args__", ()) or f.default is None
 
 
 def check_config(cfg: Mapping[str, Any], schema: type, prefix: str = "") -> None:
@@ -100,7 +100,8 @@ def check_config(cfg: Mapping[str, Any], schema: type, prefix: str = "") -> None
             raise ConfigError(f"{key} must be one of {list(meta['choices'])}. Got {value!r} instead.")
         if meta.get("low") is not None or meta.get("high") is not None:
             check_value(key, value, low=meta.get("low"), high=meta.get("high"), low_open=meta.get("low_open", False),
-                        integer="int" in str(f.type), allow_none=_optional(f))
+                        integer=int in (field_type(f), *getattr(field_type(f), "__args__", ())),
+                        allow_none=_optional(f))
 
 
 def _near(name: str, known: Iterable[str]) -> str | None:

@@ -254,11 +254,14 @@ def field_at(schema: type, dotted: str) -> dataclasses.Field | None:
     return found
 
 
+def field_type(f: dataclasses.Field) -> Any:
+    """A field's annotation as a type (this module's annotations are strings: ``from __future__``)."""
+    return eval(f.type, globals()) if isinstance(f.type, str) else f.type  # noqa: S307  (this module's own)
+
+
 def dataclass_of(f: dataclasses.Field) -> type | None:
     """The dataclass a field holds (``Optional[X]`` included), or None for a plain value."""
-    hint = f.type
-    if isinstance(hint, str):
-        hint = eval(hint, globals())  # noqa: S307  (this module's own annotations)
+    hint = field_type(f)
     for candidate in (hint, *getattr(hint, "__args__", ())):
         if dataclasses.is_dataclass(candidate):
             return candidate
@@ -267,7 +270,7 @@ def dataclass_of(f: dataclasses.Field) -> type | None:
 
 def is_free_form(f: dataclasses.Field) -> bool:
     """A ``Dict`` field: its keys are the user's (label names, TrainingArguments arguments)."""
-    hint = f.type if not isinstance(f.type, str) else eval(f.type, globals())  # noqa: S307
+    hint = field_type(f)
     return any(getattr(h, "__origin__", None) is dict for h in (hint, *getattr(hint, "__args__", ())))
 
 
