@@ -13,7 +13,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_STACK := ^(torch|triton|nvidia-|cuda-)
 
 .DEFAULT_GOAL := help
-.PHONY: help install train evaluate export tag bench package lint docs dist test test-full test-lowest lock clean
+.PHONY: help install train distill evaluate export tag bench package lint docs dist test test-full test-lowest lock clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ install: $(STAMP) ## Create .venv and install claimnet[train] with the test tool
 
 train: $(STAMP) ## Train on the bundled corpus, export, evaluate (ARGS="trainer.num_train_epochs=3 ...")
 	$(PY) scripts/train.py $(ARGS)
+
+distill: $(STAMP) models/all-mpnet-base-v2/model.safetensors ## Train the mpnet teacher, write its soft labels into data/ (ARGS="teacher.unlabelled=[FILE]")
+	$(PY) scripts/distill.py $(ARGS)
+
+models/all-mpnet-base-v2/model.safetensors: | $(STAMP)
+	$(PY) scripts/setup_mpnet.py
 
 evaluate: $(STAMP) ## Evaluate an export (ARGS="model_path=... data_path=...")
 	$(PY) scripts/evaluate.py $(ARGS)

@@ -2,7 +2,7 @@
 
 Importing claimnet loads no torch, transformers or Hydra: the runtime
 (``ClaimTagger``, in :mod:`claimnet.runtime`) needs only the base install.
-``claimnet.train(overrides=[...])``, ``evaluate``, ``export`` and ``bench``
+``claimnet.train(overrides=[...])``, ``distill``, ``evaluate``, ``export`` and ``bench``
 run the jobs from Python (:mod:`claimnet.api`, loaded on first use).
 """
 
@@ -11,8 +11,8 @@ from claimnet.runtime.tagger import ClaimTagger, TaggedSentence
 
 __version__ = "0.1.0"
 __all__ = ["ClaimTagger", "TaggedSentence", "ClaimnetError", "ConfigError", "DataError", "GateFailure",
-           "ModelLoadError", "train", "evaluate", "export", "bench"]
-_JOBS = ("train", "evaluate", "export", "bench")
+           "ModelLoadError", "train", "distill", "evaluate", "export", "bench"]
+_JOBS = ("train", "distill", "evaluate", "export", "bench")
 
 
 def __getattr__(name: str):

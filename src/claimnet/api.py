@@ -30,6 +30,11 @@ def train(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -
     return _job("train", overrides, config_dir)
 
 
+def distill(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
+    """Train (or take, ``teacher.run=...``) a teacher and write its soft labels; returns their provenance."""
+    return _job("distill", overrides, config_dir)
+
+
 def evaluate(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
     """Score an export (``model_path=...``) with reports and gates; returns ``metrics.json``'s content."""
     return _job("evaluate", overrides, config_dir)

@@ -77,6 +77,8 @@ class DataConfig:
     max_errors: int = setting(20, "at most this many problems are listed when a data file is malformed", low=1)
     limit_articles: Optional[int] = setting(None, "keep only the first N articles of each split (quick runs)",
                                             low=1)
+    soft_labels: Optional[str] = setting(None, "a teacher's soft labels for train (and unlabelled sentences), written "
+                                               "by `claimnet distill`; read only when trainer.distillation.weight > 0")
 
 
 @dataclass
@@ -91,6 +93,20 @@ class ModelConfig:
     context_window: int = setting(0, "sentences of context on each side of the target (0 = sentence only)",
                                   low=0, high=20)
     max_length: int = setting(128, "tokens per input; truncation cuts context, never the target", low=8, high=512)
+    num_layers: Optional[int] = setting(None, "keep only the encoder's lower N layers (a smaller, faster student); "
+                                              "null = all", low=1)
+
+
+@dataclass
+class DistillationConfig:
+    weight: float = setting(0.0, "weight of the KL divergence to the teacher's soft labels (data.soft_labels) in the "
+                                 "loss; 0 = gold labels alone", low=0)
+    temperature: float = setting(2.0, "softens student and teacher alike in the KL term (scaled by its square)",
+                                 low=0, low_open=True)
+    gold_weight: float = setting(1.0, "weight of the gold cross-entropy", low=0)
+    unlabelled_sentences: int = setting(0, "teacher-labelled unlabelled sentences added to train (soft labels only); "
+                                           "0 = none", low=0)
+    unlabelled_weight: float = setting(1.0, "weight of an unlabelled sentence's KL term against a gold one's", low=0)
 
 
 @dataclass
@@ -126,6 +142,7 @@ class TrainerConfig:
     fp32_residual: bool = setting(False, "CPU bf16: true keeps the residual stream (adds, LayerNorms) in fp32")
     use_cuda: Any = setting("auto", "train on the GPU", choices=AUTO_OR_BOOL)
     resume: bool = setting(False, "continue the run in run_dir (default outputs/running) from its last checkpoint")
+    distillation: DistillationConfig = group(DistillationConfig, "learning from a teacher's soft labels")
     training_arguments: Dict[str, Any] = setting(
         help="any other transformers.TrainingArguments argument, passed through: "
              "+trainer.training_arguments.gradient_checkpointing=true", factory=dict)
@@ -236,7 +253,26 @@ class BenchJob:
     paths: PathsConfig = group(PathsConfig, "where things are")
 
 
-JOB_SCHEMAS: dict[str, type] = {"train": TrainJob, "evaluate": EvaluateJob, "export": ExportJob, "bench": BenchJob}
+@dataclass
+class TeacherConfig:
+    run: Optional[str] = setting(None, "a finished teacher run (or its export) to label with; null = train one "
+                                       "first with this job's model, data and trainer settings")
+    unlabelled: List[str] = setting(help="unlabelled article files to label as well (JSONL or .jsonl.gz: `text`, or "
+                                         "`paragraphs`, per line); never an evaluation set", factory=list)
+    unlabelled_sentences: int = setting(30000, "at most this many unlabelled sentences, from articles drawn at random",
+                                        low=0)
+    output: str = setting("${paths.data_dir}/${data.name}/teacher/soft-labels.jsonl.gz",
+                          "the soft-label file: provenance, then one line per article")
+
+
+@dataclass
+class DistillJob(TrainJob):
+    task_name: str = setting("distill", "the job")
+    teacher: TeacherConfig = group(TeacherConfig, "the teacher and what it labels")
+
+
+JOB_SCHEMAS: dict[str, type] = {"train": TrainJob, "distill": DistillJob, "evaluate": EvaluateJob,
+                                 "export": ExportJob, "bench": BenchJob}
 
 
 def field_at(schema: type, dotted: str) -> dataclasses.Field | None:

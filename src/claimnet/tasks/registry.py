@@ -31,6 +31,9 @@ class Job:
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("train", "train", "claimnet.tasks.train:train",
         "fine-tune on annotated articles, export the model, evaluate the export on dev and test"),
+    Job("distill", "distill", "claimnet.tasks.distill:distill",
+        "train a teacher (model=mpnet) or take one (teacher.run=RUN); write its soft labels for train and unlabelled "
+        "text"),
     Job("evaluate", "evaluate", "claimnet.tasks.evaluate:evaluate",
         "score an export on annotated JSONL: reports for people, metrics.json and gates for CI"),
     Job("export", "export", "claimnet.tasks.export:export",

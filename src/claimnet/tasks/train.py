@@ -45,10 +45,18 @@ RESUME_FREE = ("paths.", "logger.", "evaluation.", "export.", "run_dir", "optimi
 
 
 def data_hashes(cfg: DictConfig) -> dict[str, str]:
-    """The SHA-256 of the train, dev and test files."""
+    """The SHA-256 of the train, dev and test files (and of the soft labels, when the run learns from them)."""
     from claimnet.runtime.files import sha256_file
 
-    return {split: sha256_file(cfg.data[f"{split}_path"]) for split in ("train", "dev", "test")}
+    hashes = {split: sha256_file(cfg.data[f"{split}_path"]) for split in ("train", "dev", "test")}
+    if uses_soft_labels(cfg):
+        hashes["soft_labels"] = sha256_file(cfg.data.soft_labels)
+    return hashes
+
+
+def uses_soft_labels(cfg: DictConfig) -> bool:
+    """Whether the run learns from a teacher's soft labels (``trainer.distillation.weight`` > 0)."""
+    return bool(OmegaConf.select(cfg, "trainer.distillation.weight", default=0))
 
 
 def _flat(node: Any, prefix: str = "") -> dict[str, Any]:
@@ -74,7 +82,8 @@ def refuse_changed_resume(run_dir: Path, cfg: DictConfig) -> None:
         import json
 
         before = json.loads(record.read_text(encoding="utf-8"))
-        changed += [f"data.{split}_path (its content: SHA-256 {before[split][:12]}... then, "
+        changed += [f"data.{split}{'' if split == 'soft_labels' else '_path'} (its content: SHA-256 "
+                    f"{before[split][:12]}... then, "
                     f"{now[:12]}... now)" for split, now in data_hashes(cfg).items()
                     if split in before and before[split] != now]
     if changed:
@@ -107,6 +116,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
     splits = load_splits(cfg.data, labels, EVALUATED)
     for _ in iter_articles(cfg.data.train_path, labels.names, cfg.data.max_errors, cfg.data.limit_articles):
         pass
+    soft = read_soft_labels_for(cfg, labels) if uses_soft_labels(cfg) else None
     run_dir = run_dir_of(cfg)
     if state_of(run_dir) == "finished":
         raise ConfigError(f"run_dir={run_dir} is a finished run, and claimnet never trains one again (its export "
@@ -115,10 +125,19 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> dict[str, Any]:
         refuse_changed_resume(run_dir, cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir) if main else nullcontext():
-        return _locked_run(cfg, labels, splits, run_dir, callbacks, main)
+        return _locked_run(cfg, labels, splits, run_dir, callbacks, main, soft)
 
 
-def _locked_run(cfg: DictConfig, labels, splits, run_dir: Path, callbacks, main: bool) -> dict[str, Any]:
+def read_soft_labels_for(cfg: DictConfig, labels):
+    """The teacher's soft labels for this run's training file (refused when made for other data)."""
+    from claimnet.data.soft_labels import read_soft_labels
+    from claimnet.runtime.files import sha256_file
+
+    return read_soft_labels(cfg.data.soft_labels, cfg.data.train_path, sha256_file(cfg.data.train_path),
+                            labels.names, cfg.trainer.distillation.unlabelled_sentences)
+
+
+def _locked_run(cfg: DictConfig, labels, splits, run_dir: Path, callbacks, main: bool, soft=None) -> dict[str, Any]:
     """The run, its folder locked against a second writer."""
     from claimnet.training.trainer import last_checkpoint
 
@@ -148,7 +167,7 @@ def _locked_run(cfg: DictConfig, labels, splits, run_dir: Path, callbacks, main:
         write_json(run_dir / "versions.json", package_versions())
         write_json(run_dir / DATA_RECORD, data_hashes(cfg))
     try:
-        summary = _fit_export_evaluate(cfg, labels, splits, run_dir, checkpoint, previous, callbacks, main)
+        summary = _fit_export_evaluate(cfg, labels, splits, run_dir, checkpoint, previous, callbacks, main, soft)
     except BaseException as exc:  # the folder says why; outputs/latest does not move, outputs/running stays on it
         if main:
             why = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else (
@@ -162,7 +181,7 @@ def _locked_run(cfg: DictConfig, labels, splits, run_dir: Path, callbacks, main:
 
 
 def _fit_export_evaluate(cfg: DictConfig, labels, splits, run_dir: Path, checkpoint, previous, callbacks,
-                         main: bool) -> dict[str, Any]:
+                         main: bool, soft=None) -> dict[str, Any]:
     """The run's work once its folder exists: fit, then (rank 0) export, evaluate and finish the run."""
     from claimnet.evaluation.baselines import Baselines
     from claimnet.tasks.finish import finish_export
@@ -170,7 +189,7 @@ def _fit_export_evaluate(cfg: DictConfig, labels, splits, run_dir: Path, checkpo
     settings = plain(cfg.logger.get("mlflow")) if main else None
     with mlflow_run(settings, run_dir, cfg) as tracker:  # None unless logger=mlflow (and on rank 0)
         callbacks = [*(callbacks or []), *([tracker.callback()] if tracker else [])]
-        trainer, tokenizer, training, train_counts = fit(cfg, splits, labels, run_dir, checkpoint, callbacks)
+        trainer, tokenizer, training, train_counts = fit(cfg, splits, labels, run_dir, checkpoint, callbacks, soft)
         log.info("Training took %.0f s; best dev macro-F1 %s", training["seconds"], training["best_dev_macro_f1"])
         if not main:
             barrier()  # rank 0 exports and evaluates on the whole splits
@@ -190,8 +209,8 @@ def _fit_export_evaluate(cfg: DictConfig, labels, splits, run_dir: Path, checkpo
 
 
 def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpoint: str | None,
-        callbacks: list) -> tuple[Any, Any, dict[str, Any], SplitCounts]:
-    """Train (or continue) the model.
+        callbacks: list, soft=None) -> tuple[Any, Any, dict[str, Any], SplitCounts]:
+    """Train (or continue) the model; ``soft``: a teacher's soft labels for train (and unlabelled sentences).
 
     Returns the Trainer (best checkpoint loaded), the tokenizer, the training
     record and what the training split held. Train and dev are encoded into
@@ -228,7 +247,7 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     with args.main_process_first(desc="encoding the data", local=False):
         train_ds, dev_ds = (encoded_split(data[f"{name}_path"], labels, encoder, cfg.model.context_window,
                                           cache_dir=cfg.paths.cache_dir, limit=data.limit_articles,
-                                          max_errors=data.max_errors)
+                                          max_errors=data.max_errors, soft=soft if name == "train" else None)
                             for name in ("train", "dev"))
     with warnings.catch_warnings():  # datasets still passes pyarrow a sort option pyarrow 25 deprecates
         warnings.filterwarnings("ignore", message="Specifying null_placement in SortOptions", category=FutureWarning)
@@ -236,14 +255,20 @@ def fit(cfg: DictConfig, splits: dict[str, list], labels, run_dir: Path, checkpo
     train_counts = split_counts(train_ds, labels)
     if is_main():
         print(f"Data: {data.name}\n{summarize({'train': train_counts, **splits}, labels)}", flush=True)
+        if soft is not None:
+            print(f"Teacher: soft labels from {soft.path} (weight {cfg.trainer.distillation.weight}, temperature "
+                  f"{cfg.trainer.distillation.temperature}), plus {soft.key()['unlabelled_sentences']} unlabelled "
+                  "sentences", flush=True)
     weights = class_weights(train_counts.labels, labels, plain(cfg.trainer.class_weights))
-    model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout)
+    model = build_model(source, labels, plain(cfg.model.random_init) or None, cfg.model.dropout,
+                        cfg.model.num_layers)
     if cfg.trainer.freeze_word_embeddings:
         frozen = freeze_word_embeddings(model)
         log.info("Word embeddings frozen: %s weights not trained (trainer.freeze_word_embeddings=true)", f"{frozen:,}")
     trainer = build_trainer(
         model=model, tokenizer=tokenizer, train_dataset=train_ds, eval_dataset=dev_ds,
         args=args, trainer_cfg=trainer_cfg, label_weights=weights, verbose=verbose(),
+        distillation=trainer_cfg["distillation"] if soft is not None else None,
         tensorboard_dir=run_dir / "tensorboard" if cfg.logger.tensorboard else None,
         callbacks=callbacks or [],
     )

@@ -37,7 +37,19 @@ def validate_train_config(cfg: Mapping[str, Any]) -> LabelSet:
     check_class_weights(plain(get(cfg, "trainer.class_weights")), labels)
     check_optimized_metric(cfg.get("optimized_metric"), labels)
     check_trainer_keys(get(cfg, "trainer"))
+    check_distillation(cfg)
     return labels
+
+
+def check_distillation(cfg: Mapping[str, Any]) -> None:
+    """Soft labels are used only with a weight and a file; unlabelled sentences only with soft labels."""
+    weight = get(cfg, "trainer.distillation.weight") or 0
+    if weight > 0 and not get(cfg, "data.soft_labels"):
+        raise ConfigError(f"trainer.distillation.weight={weight} needs a teacher's soft labels, and data.soft_labels "
+                          "is null: `claimnet distill` writes them (or set trainer.distillation.weight=0)")
+    if weight == 0 and (get(cfg, "trainer.distillation.unlabelled_sentences") or 0) > 0:
+        raise ConfigError("trainer.distillation.unlabelled_sentences > 0 adds sentences that only the teacher "
+                          "labelled: it needs trainer.distillation.weight > 0")
 
 
 def check_optimized_metric(name: str | None, labels: LabelSet) -> None:

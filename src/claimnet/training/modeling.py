@@ -62,8 +62,13 @@ def build_model(
     labels: LabelSet,
     random_init: Mapping[str, Any] | None = None,
     dropout: float | None = None,
+    num_layers: int | None = None,
 ):
-    """A ``AutoModelForSequenceClassification`` for ``labels`` (weights from ``source``)."""
+    """A ``AutoModelForSequenceClassification`` for ``labels`` (weights from ``source``).
+
+    ``num_layers`` keeps the encoder's lower N layers (their pretrained weights; the rest are not loaded): a
+    smaller student that tags faster.
+    """
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     label_kwargs = {
@@ -74,8 +79,13 @@ def build_model(
     }
     if dropout is not None:
         label_kwargs["classifier_dropout"] = dropout
+    if num_layers is not None:
+        available = AutoConfig.from_pretrained(source).num_hidden_layers
+        if num_layers > available:
+            raise ModelLoadError(f"model.num_layers={num_layers}, but {source} has {available} layers")
+        label_kwargs["num_hidden_layers"] = num_layers
     if random_init:
-        config = AutoConfig.from_pretrained(source, **label_kwargs, **dict(random_init))
+        config = AutoConfig.from_pretrained(source, **(label_kwargs | dict(random_init)))
         return AutoModelForSequenceClassification.from_config(config)
     return AutoModelForSequenceClassification.from_pretrained(source, **label_kwargs)
 

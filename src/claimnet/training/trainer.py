@@ -76,25 +76,64 @@ def _quiet_progress():
     return RunProgress
 
 
-def _weighted_trainer_class():
+SOFT_LABELS = "soft_labels"  # the dataset column of the teacher's log-probabilities (claimnet distill)
+
+
+def distillation_loss(logits, labels, soft, *, label_weights=None, temperature: float = 2.0,
+                      gold_weight: float = 1.0, soft_weight: float = 0.0, unlabelled_weight: float = 1.0):
+    """Gold cross-entropy (label-weighted, over the rows that have a gold label) plus the temperature-scaled KL
+    divergence from the teacher's softened distribution to the student's (Hinton et al., 2015), scaled by T².
+
+    ``soft`` holds the teacher's log-probabilities, or is None (gold labels alone). Rows without a gold label
+    (``-100``: unlabelled sentences) count in the KL term alone, weighted by ``unlabelled_weight``.
+    """
     import torch
+    import torch.nn.functional as F
+
+    logits = logits.float()
+    gold = labels != -100
+    weight = None if label_weights is None else torch.tensor(label_weights, dtype=torch.float32,
+                                                             device=logits.device)
+    loss = logits.new_zeros(())
+    if bool(gold.any()):
+        loss = gold_weight * F.cross_entropy(logits[gold], labels[gold], weight=weight)
+    if soft is None or soft_weight == 0:
+        return loss
+    teacher = F.log_softmax(soft.float() / temperature, dim=-1)
+    student = F.log_softmax(logits / temperature, dim=-1)
+    per_row = (teacher.exp() * (teacher - student)).sum(-1)
+    row_weight = torch.where(gold, torch.ones_like(per_row), torch.full_like(per_row, unlabelled_weight))
+    kl = (row_weight * per_row).sum() / row_weight.sum().clamp_min(1e-12)
+    return loss + soft_weight * temperature ** 2 * kl
+
+
+def _weighted_trainer_class():
     from transformers import Trainer
 
     class WeightedLossTrainer(Trainer):
-        """A Trainer whose cross-entropy weighs each label (rare hedges count more)."""
+        """A Trainer whose cross-entropy weighs each label (rare hedges count more) and, with a teacher's soft
+        labels in the batch, adds the distillation term (:func:`distillation_loss`)."""
 
-        def __init__(self, *args, label_weights: list[float] | None = None, **kwargs):
+        def __init__(self, *args, label_weights: list[float] | None = None,
+                     distillation: Mapping[str, Any] | None = None, **kwargs):
             super().__init__(*args, **kwargs)
             self.label_weights = label_weights
+            self.distillation = dict(distillation or {})
+
+        def _set_signature_columns_if_needed(self):
+            super()._set_signature_columns_if_needed()  # the model's inputs and labels, and the teacher's column
+            if SOFT_LABELS not in self._signature_columns:
+                self._signature_columns.append(SOFT_LABELS)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             labels = inputs.pop("labels")
+            soft = inputs.pop(SOFT_LABELS, None)
             outputs = model(**inputs)
-            logits = outputs.logits
-            weight = None
-            if self.label_weights is not None:
-                weight = torch.tensor(self.label_weights, dtype=torch.float32, device=logits.device)
-            loss = torch.nn.functional.cross_entropy(logits.float(), labels, weight=weight)
+            d = self.distillation
+            loss = distillation_loss(outputs.logits, labels, soft, label_weights=self.label_weights,
+                                     temperature=d.get("temperature", 2.0), gold_weight=d.get("gold_weight", 1.0),
+                                     soft_weight=d.get("weight", 0.0),
+                                     unlabelled_weight=d.get("unlabelled_weight", 1.0))
             return (loss, outputs) if return_outputs else loss
 
     return WeightedLossTrainer
@@ -116,6 +155,7 @@ def build_trainer(
     args,
     trainer_cfg: Mapping[str, Any],
     label_weights: list[float] | None,
+    distillation: Mapping[str, Any] | None = None,
     tensorboard_dir: str | Path | None,
     callbacks: Sequence[Any] = (),
     verbose: bool = False,
@@ -146,6 +186,7 @@ def build_trainer(
         compute_metrics=functools.partial(selection_metrics, names=names),
         callbacks=all_callbacks,
         label_weights=label_weights,
+        distillation=distillation,
     )
     if not verbose:
         from transformers.trainer_callback import PrinterCallback, ProgressCallback
