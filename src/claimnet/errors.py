@@ -30,8 +30,8 @@ class ClaimnetError(Exception):
 class DataError(ClaimnetError, ValueError):
     """Annotated data that cannot be read; the message names the file and line."""
 
-    def __init__(self, problems: list[str], hidden: int = 0) -> None:
-        self.problems = list(problems)
+    def __init__(self, problems: list[str] | str, hidden: int = 0) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)  # one problem, or several
         self.hidden = hidden
         lines = list(self.problems)
         if hidden:
