@@ -102,10 +102,51 @@ def _routes_table(path) -> list[str]:
     return [*out, ""]
 
 
+PRESET_TEXT = """# Presets
+
+Which recipe to train: the same commands, the same export (ONNX and int8 behind the same quality rule), the
+same reports and packages. Generated from `benchmarks/results/presets-HOSTKIND.json` when the docs are built
+(`python -m benchmarks presets SWEEP --name NAME --command ...` on a 3-seed sweep, `hparams_search=seeds`);
+mean ± sd over the seeds; minutes are the run's own log (fit, export, reports) and tagging is the test split
+through the export as it ships (`ClaimTagger.load(EXPORT)`), both on the named host with nothing else running.
+Choices were made on dev alone; test is reported, never selected on.
+"""
+
+
+def presets_page(root) -> str:
+    import json
+
+    out = [PRESET_TEXT]
+    for path in sorted((root / "benchmarks" / "results").glob("presets-*.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        m = report.get("machine", {})
+        out += [f"## {path.stem.removeprefix('presets-')}: {m.get('cpu', '?')}, {m.get('cpu_count', '?')} cores", "",
+                "| preset | command | seeds | dev macro-F1 | test macro-F1 | hedge F1 (dev / test) | minutes | "
+                "tagging sentences/s | int8 kept |",
+                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+        for row in report["presets"].values():
+            f = row["figures"]
+
+            def cell(key, f=f):
+                sd = f[key]["sd"]
+                return f"{f[key]['mean']:.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
+
+            out.append(f"| {row['name']} | `{row['command']}` | {', '.join(map(str, row['seeds']))} | "
+                       f"{cell('dev_macro_f1')} | {cell('test_macro_f1')} | "
+                       f"{f['dev_hedge_f1']['mean']:.3f} / {f['test_hedge_f1']['mean']:.3f} | "
+                       f"{f['run_minutes']['mean']:.1f} | {row['tagging']['sentences_per_s']:,.0f} "
+                       f"({row['tagging']['backend']} {row['tagging']['precision']}) | "
+                       f"{sum(row['int8_kept'])} of {len(row['int8_kept'])} |")
+        notes = [f"- **{row['name']}**: {row['note']}" for row in report["presets"].values() if row.get("note")]
+        out += ["", *notes, ""]
+    return "\n".join(out)
+
+
 def on_files(files, config):
     from pathlib import Path
 
     root = Path(config["config_file_path"]).resolve().parent
     files.append(File.generated(config, "reference/configuration.md", content=configuration_reference()))
     files.append(File.generated(config, "measured.md", content=measurements_page(root)))
+    files.append(File.generated(config, "presets.md", content=presets_page(root)))
     return files
