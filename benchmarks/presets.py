@@ -90,7 +90,10 @@ def main() -> None:
     report["presets"][args.name] = row
     out.write_text(json.dumps(report, indent=2) + "\n")
     f = row["figures"]
-    sd = (lambda k: f" ± {f[k]['sd']:.3f}" if f[k]["sd"] is not None else "")
+
+    def sd(key: str) -> str:
+        return f" ± {f[key]['sd']:.3f}" if f[key]["sd"] is not None else ""
+
     print(f"{args.name}: dev {f['dev_macro_f1']['mean']:.3f}{sd('dev_macro_f1')}, test "
           f"{f['test_macro_f1']['mean']:.3f}{sd('test_macro_f1')}, hedge (test) {f['test_hedge_f1']['mean']:.3f}, "
           f"{f['run_minutes']['mean']:.1f} min, {row['tagging']['sentences_per_s']} sentences/s -> {out}")
