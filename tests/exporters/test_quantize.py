@@ -91,3 +91,37 @@ def test_the_exported_encoder_quantizes_each_activation_once_and_stays_near_fp32
     feed = {k: v.astype(np.int64) for k, v in feed.items() if k in names}
     (fp32,), (int8,) = run(source, feed), run(target, feed)
     assert np.abs(int8 - fp32).max() < 0.05 * max(1.0, np.abs(fp32).max())
+
+
+def test_the_vocabulary_table_is_stored_int8_with_a_scale_per_row(export_dir, tmp_path):
+    source = export_dir / ONNX_FILES["fp32"]
+    small, full = tmp_path / "small.onnx", tmp_path / "full.onnx"
+    quantize_token_wise(source, small)
+    quantize_token_wise(source, full, embeddings="fp32")
+    tables = {t.name: t for t in onnx.load(small).graph.initializer}
+    assert tables["tw_vocab_table"].data_type == TensorProto.INT8 and tables["tw_vocab_table"].dims[0] >= 30000
+    words = next(t for t in onnx.load(source).graph.initializer if t.dims and t.dims[0] >= 30000)
+    assert words.name not in tables  # the fp32 table is gone, not kept beside its int8 copy
+    assert small.stat().st_size < full.stat().st_size - 0.7 * 4 * np.prod(words.dims)
+    table = numpy_helper.to_array(words)
+    rows = numpy_helper.to_array(tables["tw_vocab_table"]).astype(np.float32) * numpy_helper.to_array(
+        tables["tw_vocab_row_scale"])[:, None]
+    assert np.abs(rows - table).max(axis=1).max() <= np.abs(table).max(axis=1).max() / 127 / 2 + 1e-7
+    names = [i.name for i in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
+    ids = np.random.default_rng(2).integers(1000, 20000, size=(2, 9))
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    feed = {k: v.astype(np.int64) for k, v in feed.items() if k in names}
+    (a,), (b,) = run(small, feed), run(full, feed)
+    assert np.abs(a - b).max() < 0.02 * max(1.0, np.abs(b).max())
+
+
+def test_weights_named_to_stay_fp32_keep_their_float_matmul(export_dir, tmp_path):
+    from claimnet.exporters.quantize import matmul_weights
+
+    source = export_dir / ONNX_FILES["fp32"]
+    names = matmul_weights(source)
+    keep = tuple(names[-2:])
+    count = quantize_token_wise(source, tmp_path / "mixed.onnx", keep_fp32=keep)
+    assert count == len(names) - 2
+    model = onnx.load(tmp_path / "mixed.onnx")
+    assert {n.input[1] for n in model.graph.node if n.op_type == "MatMul"} >= set(keep)

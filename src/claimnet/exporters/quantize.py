@@ -35,6 +35,7 @@ import numpy as np
 
 from claimnet.runtime.backends import ONNX_FILES
 
+EMBEDDING_MIN_ROWS = 1000  # a Gather table this tall is the vocabulary: stored int8 with a scale per row
 WEIGHT_LEVELS = 63  # int8 weights in -63..63: no 16-bit saturation in onnxruntime's AVX2 u8 x s8 kernels
 QUANTIZE_OPSET = 21  # blocked QuantizeLinear: one scale per token (a block of the hidden axis)
 _CONSTANTS = {
@@ -98,8 +99,43 @@ def _matmul_nodes(helper, tensor_type, xq: str, scale: str, y: str, prefix: str)
     ]
 
 
-def quantize_token_wise(source: str | Path, target: str | Path) -> int:
+def _embedding_nodes(helper, tensor_type, numpy_helper, node, table: np.ndarray, prefix: str) -> tuple[list, list]:
+    """The vocabulary lookup on an int8 table with one scale per row: Gather both, then scale (the output is the
+    same float tensor). A row's largest entry sets its scale, so each token's vector keeps 8 bits of its own range.
+    """
+    scale = np.maximum(np.abs(table).max(axis=1), 1e-12) / 127
+    levels = np.clip(np.round(table / scale[:, None]), -127, 127).astype(np.int8)
+    p, ids = prefix, node.input[1]
+    nodes = [
+        helper.make_node("Gather", [p + "table", ids], [p + "rows"], axis=0),
+        helper.make_node("Gather", [p + "row_scale", ids], [p + "scale"], axis=0),
+        helper.make_node("Cast", [p + "rows"], [p + "rowsf"], to=tensor_type.FLOAT),
+        helper.make_node("Unsqueeze", [p + "scale", "tw_last_axis"], [p + "scale_col"]),
+        helper.make_node("Mul", [p + "rowsf", p + "scale_col"], [node.output[0]]),
+    ]
+    return nodes, [numpy_helper.from_array(levels, p + "table"),
+                   numpy_helper.from_array(scale.astype(np.float32), p + "row_scale")]
+
+
+def matmul_weights(source: str | Path) -> list[str]:
+    """The names of the 2-D float weights that :func:`quantize_token_wise` would quantize, in graph order."""
+    import onnx
+    from onnx import TensorProto
+
+    model = onnx.load(str(source))
+    weights = {t.name: t for t in model.graph.initializer}
+    return [n.input[1] for n in model.graph.node if n.op_type == "MatMul" and len(n.input) == 2
+            and n.input[1] in weights and len(weights[n.input[1]].dims) == 2
+            and weights[n.input[1]].data_type == TensorProto.FLOAT]
+
+
+def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple[str, ...] = (),
+                        embeddings: str = "int8") -> int:
     """Write ``target``: ``source`` with every MatMul by a 2-D float weight in token-wise int8; return how many.
+
+    ``keep_fp32`` names weights (:func:`matmul_weights`) whose products stay fp32: the few whose int8 error
+    dominates, found by measurement on dev. ``embeddings``: ``int8`` stores the vocabulary table with a scale
+    per row (a quarter of its fp32 size), ``fp32`` leaves it.
 
     Products reading the same activations (an attention layer's query, key and
     value) share one quantization of them. The classifier head (``Gemm``) and the
@@ -130,8 +166,19 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
     quantized: dict[str, tuple[str, str]] = {}  # activation -> its quantized tensor and scale
     count = 0
     for node in graph.node:
+        table = weights.get(node.input[0]) if node.op_type == "Gather" else None
+        if (embeddings == "int8" and table is not None and len(table.dims) == 2 and table.dims[0] >= EMBEDDING_MIN_ROWS
+                and table.data_type == TensorProto.FLOAT and uses[table.name] == 1
+                and all(a.i == 0 for a in node.attribute if a.name == "axis")):
+            lookup, tensors = _embedding_nodes(helper, TensorProto, numpy_helper, node,
+                                               numpy_helper.to_array(table).astype(np.float32), "tw_vocab_")
+            nodes += lookup
+            added += tensors
+            replaced.add(table.name)
+            continue
         weight = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
-        if weight is None or len(weight.dims) != 2 or weight.data_type != TensorProto.FLOAT:
+        if (weight is None or len(weight.dims) != 2 or weight.data_type != TensorProto.FLOAT
+                or weight.name in keep_fp32):
             nodes.append(node)
             continue
         w = numpy_helper.to_array(weight).astype(np.float32)
@@ -166,7 +213,8 @@ def quantize_token_wise(source: str | Path, target: str | Path) -> int:
     return count
 
 
-def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES) -> Path:
+def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES, keep_fp32: tuple[str, ...] = (),
+                  embeddings: str = "int8") -> Path:
     """Token-wise int8 of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``, written whole or not at all.
 
     ``graphs`` names the files per precision (an article model's encoder: ``ARTICLE_FILES``).
@@ -175,6 +223,6 @@ def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES
     source, target = export_dir / graphs["fp32"], export_dir / graphs["int8"]
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         staged = Path(tmp) / target.name
-        quantize_token_wise(source, staged)
+        quantize_token_wise(source, staged, keep_fp32, embeddings)
         shutil.move(str(staged), target)
     return target
