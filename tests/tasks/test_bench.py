@@ -20,7 +20,7 @@ PATHS = ("pipeline", "onnx-fp32", "onnx-int8", "torch-fp32")
 def test_bench_times_an_export_on_every_path_against_the_ceiling(export_dir, tmp_path):
     out = tmp_path / "bench.json"
     proc = run_script("bench.py", "quick=true", f"model_path={export_dir.parent}", f"out={out}", "articles=3",
-                      "rounds=2", "settle_seconds=0", f"paths.output_dir={tmp_path}")
+                      "rounds=2", "settle_seconds=0", f"paths.output_dir={tmp_path}", "memory_article_mb=0.05")
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.read_text())
     t = report["tagging"]
@@ -38,6 +38,11 @@ def test_bench_times_an_export_on_every_path_against_the_ceiling(export_dir, tmp
     assert t["speedup"] == t["paths"][t["auto"]]["speedup"]
     assert report["machine"]["host_kind"] in ("avx2", "avx512", "amx") and report["machine"]["cpu_count"] >= 1
     assert "of ceiling" in proc.stdout
+    for name, row in t["memory"].items():  # a fresh process per path: the test split and a streamed article
+        assert set(row) == {"test_split", "article_0.05mb"}, (name, row)
+        assert all(r["peak_rss_mb"] > 50 and r["sentences"] > 0 for r in row.values()), (name, row)
+    assert row["article_0.05mb"]["sentences"] > row["test_split"]["sentences"]
+    assert "a fresh process per path" in proc.stdout
 
 
 def test_a_crashed_tagging_path_fails_the_benchmark(export_dir, test_article):

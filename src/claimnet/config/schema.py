@@ -250,6 +250,9 @@ class BenchJob:
     settle_seconds: float = setting(1.0, "pause between passes (torch's OpenMP workers spin on after a pass)", low=0)
     threads: Optional[int] = setting(None, "torch and onnxruntime intra-op threads; null = their defaults", low=1)
     quick: bool = setting(False, "a few-second measurement (a short ceiling probe, one cold start): for tests")
+    memory_article_mb: Optional[float] = setting(None, "also the peak RSS of each path streaming one article of this "
+                                                       "many MB (claimnet tag's way); null = the test split only",
+                                                 low=0, low_open=True)
     paths: PathsConfig = group(PathsConfig, "where things are")
 
 

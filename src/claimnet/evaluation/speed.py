@@ -233,3 +233,61 @@ def cold_start(export_dir: Path, text: str, repeats: int = 3) -> dict[str, Any]:
     return results
 
 
+
+
+_TAG_IN_A_FRESH_PROCESS = (
+    "import json, sys\n"
+    "from claimnet import ClaimTagger\n"
+    "tagger = ClaimTagger.load(EXPORT, backend=BACKEND, precision=PRECISION)\n"
+    "if ARTICLE is None:\n"
+    "    n = sum(len(t) for t in tagger.tag_many(json.load(open(TEXTS))))\n"
+    "else:\n"
+    "    with open(ARTICLE, encoding='utf-8') as fh:\n"
+    "        n = sum(1 for _ in tagger.tag_stream(fh))\n"
+    "print('SENTENCES', n)\n"
+)
+
+
+def memory_per_path(export_dir: Path, texts: list[str], paths: list[tuple[str, str]],
+                    article_mb: float | None = None) -> dict[str, Any]:
+    """Peak RSS of tagging in a fresh process per path (nothing else loaded there): the test split with
+    ``tag_many``, and, with ``article_mb``, one article of that many MB streamed through ``tag_stream`` (as
+    ``claimnet tag`` reads a file), built by repeating the texts."""
+    import json as _json
+    import subprocess
+    import sys
+    import tempfile
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        texts_file = Path(tmp) / "texts.json"
+        texts_file.write_text(_json.dumps(texts), encoding="utf-8")
+        article = None
+        if article_mb:
+            article = Path(tmp) / "article.txt"
+            with open(article, "w", encoding="utf-8") as fh:
+                size, i = 0, 0
+                while size < article_mb * 1e6:
+                    part = texts[i % len(texts)] + "\n\n"
+                    fh.write(part)
+                    size += len(part.encode("utf-8"))
+                    i += 1
+        for backend, precision in paths:
+            row: dict[str, Any] = {}
+            for name, source in (("test_split", None), (f"article_{article_mb:g}mb" if article_mb else "", article)):
+                if not name:
+                    continue
+                code = (f"EXPORT = {str(export_dir)!r}\nBACKEND = {backend!r}\nPRECISION = {precision!r}\n"
+                        f"TEXTS = {str(texts_file)!r}\nARTICLE = {str(source) if source else None!r}\n"
+                        + _TAG_IN_A_FRESH_PROCESS + _REPORT_PEAK)
+                started = time.perf_counter()
+                proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+                if proc.returncode != 0:
+                    row[name] = {"error": proc.stderr.strip().splitlines()[-1][:300] if proc.stderr.strip() else
+                                 f"exit {proc.returncode}"}
+                    continue
+                row[name] = {"peak_rss_mb": round(int(proc.stdout.split("PEAK_KB")[-1]) / 1024, 1),
+                             "sentences": int(proc.stdout.split("SENTENCES")[1].split()[0]),
+                             "seconds": round(time.perf_counter() - started, 1)}
+            out[f"{backend}-{precision}"] = row
+    return out

@@ -23,7 +23,7 @@ from claimnet.config.checks import check_config
 from claimnet.config.schema import BenchJob
 from claimnet.data import load_articles
 from claimnet.errors import ClaimnetError
-from claimnet.evaluation.speed import cold_start, tagging
+from claimnet.evaluation.speed import cold_start, memory_per_path, tagging
 from claimnet.runtime.backends import onnx_graphs, why_no_int8
 from claimnet.runtime.environment import cpu_flags, cpu_has_fast_bf16, cpu_name, package_versions
 from claimnet.runtime.files import write_json
@@ -52,7 +52,7 @@ def machine() -> dict[str, Any]:
 
 
 def time_export(export_dir: Path, texts: list[str], *, threads: int | None, rounds: int, settle_seconds: float,
-                quick: bool = False) -> dict[str, Any]:
+                quick: bool = False, memory_article_mb: float | None = None) -> dict[str, Any]:
     """The tagging report of one export: every path, the ceiling, the cold start, the file sizes."""
     import torch
 
@@ -69,6 +69,7 @@ def time_export(export_dir: Path, texts: list[str], *, threads: int | None, roun
     if int8_left_out:
         report["int8_left_out"] = why_no_int8(manifest)
     report["cold_start"] = cold_start(export_dir, texts[0], repeats=1 if quick else 3)
+    report["memory"] = memory_per_path(export_dir, texts, backends, memory_article_mb)
     report["export_sizes_mb"] = {p.relative_to(export_dir).as_posix(): round(p.stat().st_size / 1e6, 1)
                                  for p in sorted(export_dir.rglob("*")) if p.suffix in (".safetensors", ".onnx")}
     return report
@@ -97,6 +98,11 @@ def tagging_table(t: dict[str, Any]) -> list[str]:
         lines.append(f"  no int8 path: {t['int8_left_out']}")
     if "speedup" in t:
         lines.append(f"  auto ({t['auto']}): {t['speedup']}x the pipeline, agreement {t['agreement']}")
+    for name, row in t.get("memory", {}).items():
+        lines.append(f"  memory {name:<12} " + "; ".join(
+            f"{what}: {r['error']}" if "error" in r else f"{what}: peak RSS {r['peak_rss_mb']:.0f} MB "
+            f"({r['sentences']} sentences, {r['seconds']:.0f} s)" for what, r in row.items())
+            + " (a fresh process per path)")
     for name, r in t.get("cold_start", {}).items():
         lines.append(f"  cold start {name:<14} {r['seconds']:>6.2f} s to the first tagged article, "
                      f"peak RSS {r['peak_rss_mb']:.0f} MB")
@@ -128,7 +134,8 @@ def bench(cfg: DictConfig) -> dict[str, Any]:
     texts = [a.text for a in load_articles(cfg.data_path, manifest["labels"])[: cfg.articles or None]]
     report = {"machine": machine(), "model_path": str(export_dir),
               "tagging": time_export(export_dir, texts, threads=cfg.threads, rounds=cfg.rounds,
-                                     settle_seconds=cfg.settle_seconds, quick=cfg.quick)}
+                                     settle_seconds=cfg.settle_seconds, quick=cfg.quick,
+                                     memory_article_mb=cfg.memory_article_mb)}
     write_json(cfg.out, report)
     print("\n".join(tagging_table(report["tagging"])))
     print(f"Report: {cfg.out}")
