@@ -137,10 +137,7 @@ def distill(cfg: DictConfig) -> dict[str, Any]:
     files = [str(p) for p in cfg.teacher.unlabelled]
     check_unlabelled_files(files, cfg)
     if cfg.teacher.run:
-        export_dir, run = teacher_export(cfg.teacher.run)
-        from claimnet.tasks.folders import remove_if_untouched
-
-        remove_if_untouched(cfg)  # no teacher is trained: the run folder Hydra made stays empty
+        export_dir, run = teacher_export(cfg.teacher.run)  # this job's own folder keeps its log (distill.log)
     else:
         from claimnet.tasks.train import train
 
