@@ -81,11 +81,21 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def label_articles(tagger, articles: Sequence[tuple[str, str, list[tuple[int, int]]]], split: str,
                    keep_text: bool) -> Iterator[SoftArticle]:
-    """The teacher's log-probabilities for given (id, text, spans) articles, a chunk of articles per call."""
+    """The teacher's log-probabilities for given (id, text, spans) articles, a chunk of articles per call; a log
+    line at every tenth of the way (a large teacher labels tens of sentences a second on a CPU)."""
+    import time
+
     import numpy as np
 
+    total = sum(len(spans) for _, _, spans in articles)
+    done, next_report, started = 0, total / 10, time.perf_counter()
     for chunk in _chunks(articles, CHUNK):
         probs = tagger.predict_spans([text for _, text, _ in chunk], [spans for _, _, spans in chunk])
+        done += sum(len(spans) for _, _, spans in chunk)
+        if done >= next_report or done == total:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            log.info("%s: %d of %d sentences labelled (%.0f a second)", split, done, total, rate)
+            next_report += total / 10
         for (article_id, text, spans), p in zip(chunk, probs):
             yield SoftArticle(article_id, split, list(spans), np.log(np.clip(p, 1e-8, 1.0)),
                               text if keep_text else None)
