@@ -109,3 +109,24 @@ def test_unlabelled_files_read_text_or_paragraphs_and_name_bad_lines(tmp_path):
     with pytest.raises(DataError) as err:
         list(iter_unlabelled(bad))
     assert "bad.jsonl:2:" in str(err.value) and "bad.jsonl:3:" in str(err.value)
+
+
+def test_the_shipped_soft_labels_fit_the_shipped_training_file_and_never_hold_dev_or_test():
+    from claimnet.runtime.files import sha256_file
+    from helpers import DATA_DIR
+
+    train = DATA_DIR / "train.jsonl"
+    soft = read_soft_labels(DATA_DIR / "teacher" / "soft-labels.jsonl.gz", train, sha256_file(train), LABELS)
+    articles = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
+    assert {a["id"] for a in articles} == set(soft.train)
+    for article in articles:
+        assert soft.train[article["id"]].spans == [(s["start"], s["end"]) for s in article["sentences"]]
+    held_out = {" ".join(a["text"][s["start"]:s["end"]].split()) for split in ("dev", "test")
+                for a in map(json.loads, (DATA_DIR / f"{split}.jsonl").read_text(encoding="utf-8").splitlines())
+                for s in a["sentences"]}
+    unlabelled = [" ".join(a.text[s:e].split()) for a in soft.unlabelled for s, e in a.spans]
+    assert len(unlabelled) == soft.provenance["counts"]["unlabelled"]["sentences"] == 20000
+    assert not held_out & set(unlabelled)
+    probabilities = np.exp(np.concatenate([a.log_probs for a in soft.train.values()]))
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=2e-3)
+    assert "/" not in soft.provenance["teacher"]["run"] and "paths" not in soft.provenance["teacher"]["config"]

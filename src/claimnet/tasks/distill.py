@@ -74,6 +74,33 @@ def teacher_figures(export_dir: Path, run: Path | None) -> dict[str, Any]:
     return out
 
 
+def teacher_config(run: Path | None) -> dict[str, Any] | None:
+    """The teacher run's resolved config, its folders written as ``${paths.KEY}`` (no folder of the machine that
+    trained it)."""
+    if run is None or not (run / "config.yaml").is_file():
+        return None
+    return without_machine_paths(OmegaConf.to_container(OmegaConf.load(run / "config.yaml")))
+
+
+def without_machine_paths(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with every value under one of its ``paths`` folders rewritten relative to that key."""
+    folders = sorted(((k, str(v).rstrip("/")) for k, v in (config.pop("paths", None) or {}).items()
+                      if isinstance(v, str) and v not in (".", "")), key=lambda kv: -len(kv[1]))
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str):
+            for key, folder in folders:
+                if value == folder or value.startswith(folder + "/"):
+                    return "${paths." + key + "}" + value[len(folder):]
+        return value
+
+    return walk(config)
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -174,12 +201,10 @@ def distill(cfg: DictConfig) -> dict[str, Any]:
         "labels": list(labels.names),
         "teacher": {
             "model": manifest["model"].get("base_model"),
-            "run": str(run) if run else None,
-            "export": str(export_dir),
+            "run": run.name if run else export_dir.name,  # the folder's name: no path of this machine
             "commit": source_commit(cfg.paths.root_dir),
             "claimnet_version": manifest.get("claimnet_version"),
-            "config": OmegaConf.to_container(OmegaConf.load(run / "config.yaml")) if run and
-            (run / "config.yaml").is_file() else None,
+            "config": teacher_config(run),
             "figures": teacher_figures(export_dir, run),
             "temperature": (manifest.get("calibration") or {}).get("temperature"),
             "soft_labels_are": "log-probabilities of the calibrated fp32 export (temperature and kept biases applied)",
