@@ -104,6 +104,8 @@ def int8_note(int8: dict[str, Any] | None) -> str:
         f"macro-F1 {int8['macro_f1_int8']:.4f} (int8) vs {int8['macro_f1_fp32']:.4f} (fp32)"
         + (f", a drop of {int8['macro_f1_drop']:.4f} (paired article bootstrap 95% interval "
            f"[{interval[0]:.4f}, {interval[1]:.4f}])" if interval else "") + "."
+        + (" The feed-forward output products stay fp32 in it (export.int8_ffn_down_fp32)."
+           if int8.get("ffn_down_fp32") else "")
     )
     if int8["included"]:
         rule = f" It is kept: the rule leaves int8 out only when it loses more than {int8['max_drop']} dev macro-F1."

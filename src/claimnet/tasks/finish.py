@@ -146,9 +146,10 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
     if int8:  # quantized from the folded graph
         from claimnet.exporters.quantize import quantize_int8
 
-        quantize_int8(tmp)
+        quantize_int8(tmp, ffn_down_fp32=export_cfg["int8_ffn_down_fp32"])
         fields["int8"] = compare_int8(tmp, splits["dev"], export_cfg["int8_max_f1_drop"],
                                       manifest=sealed_manifest(tmp, fields), resamples=ev["bootstrap_resamples"])
+        fields["int8"]["ffn_down_fp32"] = export_cfg["int8_ffn_down_fp32"]
         if not fields["int8"]["included"]:
             (tmp / ONNX_FILES["int8"]).unlink()
     tagger = load()
