@@ -266,8 +266,8 @@ class TeacherConfig:
                                          "`paragraphs`, per line); never an evaluation set", factory=list)
     unlabelled_sentences: int = setting(30000, "at most this many unlabelled sentences, from articles drawn at random",
                                         low=0)
-    output: str = setting("${paths.data_dir}/${data.name}/teacher/soft-labels.jsonl.gz",
-                          "the soft-label file: provenance, then one line per article")
+    output: str = setting("${claimnet_folder_of:${data.train_path}}/teacher/soft-labels.jsonl.gz",
+                          "the soft-label file (provenance, then one line per article), beside the training data")
 
 
 @dataclass

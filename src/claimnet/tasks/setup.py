@@ -15,6 +15,7 @@ from functools import cache
 def set_up() -> None:
     """Resolvers, the schema in Hydra's ConfigStore, and oneDNN's kernel cache (once per process)."""
     import secrets
+    from pathlib import Path
 
     from omegaconf import OmegaConf
 
@@ -29,7 +30,8 @@ def set_up() -> None:
                            ("claimnet_on_main", on_main),
                            ("claimnet_config_dir", lambda: str(config_dir())),
                            ("claimnet_corpus_dir", lambda: str(corpus_dir())),
-                           ("claimnet_suffix", lambda: secrets.token_hex(3))):
+                           ("claimnet_suffix", lambda: secrets.token_hex(3)),
+                           ("claimnet_folder_of", lambda path: str(Path(path).parent))):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, resolver)
     register()
