@@ -70,6 +70,8 @@ def main() -> None:
     parser.add_argument("--command", required=True, help="how a user trains it")
     parser.add_argument("--note", default="", help="what the row is")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--timed", type=int, nargs="+", default=None,
+                        help="indexes of the runs whose minutes count (others ran beside other work); default all")
     args = parser.parse_args()
     runs = sorted(p for p in args.sweep.iterdir() if (p / "eval" / "test" / "metrics.json").is_file())
     if not runs:
@@ -81,9 +83,15 @@ def main() -> None:
            "figures": {key: {"mean": statistics.mean(r[key] for r in rows),
                              "sd": statistics.stdev(r[key] for r in rows) if len(rows) > 1 else None,
                              "values": [r[key] for r in rows]} for key in rows[0]},
+           "timed_runs": args.timed,
            "tagging": tagging_speed(runs[0] / "export"), "int8_kept": [
                bool((json.loads((run / "export" / "claimnet.json").read_text()).get("int8") or {}).get("included"))
                for run in runs]}
+    if args.timed is not None:  # minutes and fit seconds only from the runs that had the machine to themselves
+        for key in ("run_minutes", "fit_seconds"):
+            timed = [rows[i][key] for i in args.timed]
+            row["figures"][key] = {"mean": statistics.mean(timed), "values": timed,
+                                   "sd": statistics.stdev(timed) if len(timed) > 1 else None}
     out = args.out or ROOT / "benchmarks" / "results" / f"presets-{host['host_kind']}.json"
     report = json.loads(out.read_text()) if out.is_file() else {"presets": {}}
     report["machine"] = host
