@@ -20,6 +20,14 @@ def run(path, feed):
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feed)
 
 
+def token_feed(source, shape: tuple[int, int], seed: int) -> dict[str, np.ndarray]:
+    """Random token ids of ``shape`` as the graph's inputs (those of ``source`` only)."""
+    names = [i.name for i in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
+    ids = np.random.default_rng(seed).integers(1000, 20000, size=shape)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    return {k: v.astype(np.int64) for k, v in feed.items() if k in names}
+
+
 def reference(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """The recipe in numpy: per-row scale max|x|/127, symmetric; per-column 7-bit weights; both scales back."""
     scale = np.maximum(np.abs(x).max(axis=-1, keepdims=True), 1e-8) / 127.0
@@ -84,11 +92,7 @@ def test_the_exported_encoder_quantizes_each_activation_once_and_stays_near_fp32
     # one zero-point tensor for every (batch, tokens) activation, one each for the last layer's [CLS] rows
     assert ops["ConstantOfShape"] == 1 + 4
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= QUANTIZE_OPSET
-    names = [i.name for i in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
-    rng = np.random.default_rng(1)
-    ids = rng.integers(1000, 20000, size=(3, 11))
-    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-    feed = {k: v.astype(np.int64) for k, v in feed.items() if k in names}
+    feed = token_feed(source, (3, 11), seed=1)
     (fp32,), (int8,) = run(source, feed), run(target, feed)
     assert np.abs(int8 - fp32).max() < 0.05 * max(1.0, np.abs(fp32).max())
 
@@ -107,10 +111,7 @@ def test_the_vocabulary_table_is_stored_int8_with_a_scale_per_row(export_dir, tm
     rows = numpy_helper.to_array(tables["tw_vocab_table"]).astype(np.float32) * numpy_helper.to_array(
         tables["tw_vocab_row_scale"])[:, None]
     assert np.abs(rows - table).max(axis=1).max() <= np.abs(table).max(axis=1).max() / 127 / 2 + 1e-7
-    names = [i.name for i in ort.InferenceSession(str(source), providers=["CPUExecutionProvider"]).get_inputs()]
-    ids = np.random.default_rng(2).integers(1000, 20000, size=(2, 9))
-    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-    feed = {k: v.astype(np.int64) for k, v in feed.items() if k in names}
+    feed = token_feed(source, (2, 9), seed=2)
     (a,), (b,) = run(small, feed), run(full, feed)
     assert np.abs(a - b).max() < 0.02 * max(1.0, np.abs(b).max())
 

@@ -153,17 +153,20 @@ def unlabelled_sample(tagger, files: Sequence[str], limit: int, seed: int, held_
                     "dropped_as_in_dev_or_test": dropped}
 
 
-def check_unlabelled_files(files: Sequence[str], cfg: DictConfig) -> None:
-    """Refuse an unlabelled file that is an evaluation split (by content), or the training file itself."""
+def check_unlabelled_files(files: Sequence[str], cfg: DictConfig) -> dict[str, str]:
+    """Refuse an unlabelled file that is an evaluation split (by content), or the training file itself; return the
+    SHA-256 of the training file and of each unlabelled file (for the provenance)."""
     evaluation = {sha256_file(cfg.data[f"{split}_path"]): split for split in ("dev", "test")}
     train = sha256_file(cfg.data.train_path)
+    hashes = {"train": train}
     for path in files:
-        digest = sha256_file(path)
+        digest = hashes[path] = sha256_file(path)
         if digest in evaluation:
             raise ConfigError(f"teacher.unlabelled: {path} is the {evaluation[digest]} split (same content as "
                               f"data.{evaluation[digest]}_path); evaluation data is never labelled by the teacher")
         if digest == train:
             raise ConfigError(f"teacher.unlabelled: {path} is the training file, which is labelled already")
+    return hashes
 
 
 def distill(cfg: DictConfig) -> dict[str, Any]:
@@ -172,7 +175,7 @@ def distill(cfg: DictConfig) -> dict[str, Any]:
 
     labels = validate_train_config(cfg)
     files = [str(p) for p in cfg.teacher.unlabelled]
-    check_unlabelled_files(files, cfg)
+    hashes = check_unlabelled_files(files, cfg)
     if cfg.teacher.run:
         export_dir, run = teacher_export(cfg.teacher.run)  # this job's own folder keeps its log (distill.log)
     else:
@@ -210,9 +213,9 @@ def distill(cfg: DictConfig) -> dict[str, Any]:
             "soft_labels_are": "log-probabilities of the calibrated fp32 export (temperature and kept biases applied)",
         },
         "labelled": {
-            TRAIN: {"path": Path(cfg.data.train_path).name, "sha256": sha256_file(cfg.data.train_path),
+            TRAIN: {"path": Path(cfg.data.train_path).name, "sha256": hashes["train"],
                     "data": f"{cfg.data.name} {cfg.data.version}"},
-            UNLABELLED: [{"path": Path(p).name, "sha256": sha256_file(p)} for p in files],
+            UNLABELLED: [{"path": Path(p).name, "sha256": hashes[p]} for p in files],
         },
         "counts": {"train_sentences": sum(len(s) for _, _, s in train_articles), "unlabelled": counts},
     }
