@@ -12,7 +12,7 @@ ort = pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from claimnet.exporters.quantize import QUANTIZE_OPSET, WEIGHT_LEVELS, quantize_token_wise  # noqa: E402
+from claimnet.exporters.quantize import NODE_PREFIX, QUANTIZE_OPSET, WEIGHT_LEVELS, quantize_token_wise  # noqa: E402
 from claimnet.runtime.backends import ONNX_FILES  # noqa: E402
 
 
@@ -55,8 +55,10 @@ def test_two_products_of_one_activation_match_the_recipe_and_share_its_quantizat
     source, target = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
     save_matmuls(source, 16, {"w1": w1, "w2": w2})
     assert quantize_token_wise(source, target) == 2
-    ops = Counter(n.op_type for n in onnx.load(target).graph.node)
+    nodes = onnx.load(target).graph.node
+    ops = Counter(n.op_type for n in nodes)
     assert ops["MatMulInteger"] == 2 and ops["QuantizeLinear"] == 1  # x quantized once for both
+    assert all(n.name.startswith(NODE_PREFIX) for n in nodes)  # what a profile tells from the model's own nodes
     x = (rng.normal(size=(5, 16)) * rng.uniform(0.1, 10, size=(5, 1))).astype(np.float32)  # rows of unlike range
     y1, y2 = run(target, {"x": x})
     np.testing.assert_allclose(y1, reference(x, w1), rtol=1e-5, atol=1e-5)

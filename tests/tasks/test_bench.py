@@ -43,6 +43,12 @@ def test_bench_times_an_export_on_every_path_against_the_ceiling(export_dir, tmp
         assert all(r["peak_rss_mb"] > 50 and r["sentences"] > 0 for r in row.values()), (name, row)
     assert row["article_0.05mb"]["sentences"] > row["test_split"]["sentences"]
     assert "a fresh process per path" in proc.stdout
+    profile = t["profile"]  # where the shipped path's time goes, stage by stage and kernel by kernel
+    assert profile["path"] == t["auto"] and set(profile["seconds"]) == {"segmentation", "tokenisation", "model", "rest"}
+    assert sum(profile["seconds"].values()) >= profile["total_seconds"] * 0.99
+    assert profile["kernels"]["shares"]["matmul"] > 0 and 0 <= profile["kernels"]["idle_fraction"] < 1
+    assert 0 < profile["fraction_of_ceiling"]["end_to_end"] < profile["fraction_of_ceiling"]["model_alone"] <= 1
+    assert f"where {t['auto']}'s time goes" in proc.stdout
 
 
 def test_a_crashed_tagging_path_fails_the_benchmark(export_dir, test_article):

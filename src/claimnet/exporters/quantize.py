@@ -38,6 +38,7 @@ from claimnet.runtime.backends import ONNX_FILES
 EMBEDDING_MIN_ROWS = 1000  # a Gather table this tall is the vocabulary: stored int8 with a scale per row
 WEIGHT_LEVELS = 63  # int8 weights in -63..63: no 16-bit saturation in onnxruntime's AVX2 u8 x s8 kernels
 QUANTIZE_OPSET = 21  # blocked QuantizeLinear: one scale per token (a block of the hidden axis)
+NODE_PREFIX = "int8/"  # names the nodes this module adds, so a profile can tell them from the model's own
 _CONSTANTS = {
     "tw_127": np.array(127.0, np.float32),
     "tw_tiny": np.array(1e-8, np.float32),
@@ -51,6 +52,13 @@ def _zero_point_nodes(helper, tensor_type, shape: str, zero_point: str) -> list:
     """``zero_point``: uint8 128 of the given ``shape`` (blocked QuantizeLinear wants it shaped like the scales)."""
     fill = helper.make_tensor(zero_point + "_value", tensor_type.UINT8, [1], [128])
     return [helper.make_node("ConstantOfShape", [shape], [zero_point], value=fill)]
+
+
+def _named(nodes: list) -> list:
+    """``nodes``, each named after its output under :data:`NODE_PREFIX`."""
+    for node in nodes:
+        node.name = NODE_PREFIX + node.output[0]
+    return nodes
 
 
 def _shapes(model) -> dict[str, tuple]:
@@ -170,9 +178,9 @@ def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple
     batch_tokens = len(ids) == 2 and None not in ids
     nodes = []
     if batch_tokens:  # (batch, tokens) + [1]
-        nodes = [helper.make_node("Shape", [graph.input[0].name], ["tw_batch_tokens"]),
-                 helper.make_node("Concat", ["tw_batch_tokens", "tw_one"], ["tw_scale_shape"], axis=0),
-                 *_zero_point_nodes(helper, TensorProto, "tw_scale_shape", "tw_zp")]
+        nodes = _named([helper.make_node("Shape", [graph.input[0].name], ["tw_batch_tokens"]),
+                        helper.make_node("Concat", ["tw_batch_tokens", "tw_one"], ["tw_scale_shape"], axis=0),
+                        *_zero_point_nodes(helper, TensorProto, "tw_scale_shape", "tw_zp")])
     added, replaced = [], set()
     quantized: dict[str, tuple[str, str]] = {}  # activation -> its quantized tensor and scale
     count = 0
@@ -183,7 +191,7 @@ def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple
                 and all(a.i == 0 for a in node.attribute if a.name == "axis")):
             lookup, tensors = _embedding_nodes(helper, TensorProto, numpy_helper, node,
                                                numpy_helper.to_array(table).astype(np.float32), "tw_vocab_")
-            nodes += lookup
+            nodes += _named(lookup)
             added += tensors
             replaced.add(table.name)
             continue
@@ -206,9 +214,9 @@ def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple
             shared = batch_tokens and shapes.get(x, ())[:2] == ids and len(shapes[x]) == 3
             quantize, xq, scale = _quantize_nodes(helper, TensorProto, x, w.shape[0], prefix + "in_",
                                                   "tw_zp" if shared else None)
-            nodes += quantize
+            nodes += _named(quantize)
             quantized[x] = (xq, scale)
-        nodes += _matmul_nodes(helper, TensorProto, *quantized[x], node.output[0], prefix)
+        nodes += _named(_matmul_nodes(helper, TensorProto, *quantized[x], node.output[0], prefix))
         if uses[weight.name] == 1:
             replaced.add(weight.name)
     if not count:

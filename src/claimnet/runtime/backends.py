@@ -89,8 +89,11 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def cpu_session(path: Path, intra_op_threads: int):
-    """An onnxruntime CPU session for one graph, and the width of its output's last axis (None when dynamic)."""
+def cpu_session(path: Path, intra_op_threads: int, profile_prefix: str | None = None):
+    """An onnxruntime CPU session for one graph, and the width of its output's last axis (None when dynamic).
+
+    ``profile_prefix``: record every kernel's time (onnxruntime's profiler, written at ``end_profiling()``).
+    """
     import onnxruntime as ort
 
     from claimnet.runtime.privacy import telemetry_off
@@ -100,6 +103,9 @@ def cpu_session(path: Path, intra_op_threads: int):
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = 1
+    if profile_prefix:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own untyped errors
@@ -130,8 +136,9 @@ class OnnxBackend:
         self.unpadded = precision == "int8"
         # the tagger's batch: a large one gives the equal-length groups room to fill
         self.batch_size = INT8_BATCH if self.unpadded else DEFAULT_BATCH_SIZE["onnx"]
-        self.session, self.output_width = cpu_session(Path(export_dir) / graphs[precision],
-                                                      1 if self.unpadded else (num_threads or 0))
+        self.graph = Path(export_dir) / graphs[precision]
+        self.intra_op_threads = 1 if self.unpadded else (num_threads or 0)
+        self.session, self.output_width = cpu_session(self.graph, self.intra_op_threads)
         self.input_names = [i.name for i in self.session.get_inputs()]
         self._pool = None
         if self.unpadded and self.workers > 1:

@@ -203,11 +203,17 @@ class ClaimTagger:
         if not pairs:
             width = len(self.label_set) if self.contextualiser is None else 0
             return np.zeros((0, width), dtype=np.float32)
-        encodings = self.encoder.encode(pairs)
+        return self.encoded_outputs(self.encoder.encode(pairs))
+
+    def length_batches(self, encodings: Sequence[dict[str, list[int]]]) -> list[list[int]]:
+        """Indices of ``encodings`` in the batches the backend gets: sorted by token length, ``batch_size`` each."""
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i]["input_ids"]))
+        return [order[lo : lo + self.batch_size] for lo in range(0, len(order), self.batch_size)]
+
+    def encoded_outputs(self, encodings: Sequence[dict[str, list[int]]]) -> np.ndarray:
+        """:meth:`sentence_outputs` of sentences already encoded (the model's part alone, for the profile)."""
         out: np.ndarray | None = None
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo : lo + self.batch_size]
+        for idx in self.length_batches(encodings):
             rows = self.backend(self.encoder.pad([encodings[i] for i in idx]))
             if out is None:
                 out = np.zeros((len(encodings), rows.shape[-1]), dtype=np.float32)

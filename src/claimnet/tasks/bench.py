@@ -23,6 +23,7 @@ from claimnet.config.checks import check_config
 from claimnet.config.schema import BenchJob
 from claimnet.data import load_articles
 from claimnet.errors import ClaimnetError
+from claimnet.evaluation.profile import profile_lines, where_time_goes
 from claimnet.evaluation.speed import cold_start, memory_per_path, tagging
 from claimnet.runtime.backends import onnx_graphs, why_no_int8
 from claimnet.runtime.environment import cpu_flags, cpu_has_fast_bf16, cpu_name, package_versions
@@ -68,6 +69,10 @@ def time_export(export_dir: Path, texts: list[str], *, threads: int | None, roun
                      rounds=rounds, settle_seconds=settle_seconds)
     if int8_left_out:
         report["int8_left_out"] = why_no_int8(manifest)
+    from claimnet.runtime.tagger import ClaimTagger
+
+    shipped = ClaimTagger.load(export_dir, num_threads=threads)  # the path a user gets: where its time goes
+    report["profile"] = where_time_goes(shipped, texts, report.get("ceiling"), rounds=rounds)
     report["cold_start"] = cold_start(export_dir, texts[0], repeats=1 if quick else 3)
     report["memory"] = memory_per_path(export_dir, texts, backends, memory_article_mb)
     report["export_sizes_mb"] = {p.relative_to(export_dir).as_posix(): round(p.stat().st_size / 1e6, 1)
@@ -98,6 +103,8 @@ def tagging_table(t: dict[str, Any]) -> list[str]:
         lines.append(f"  no int8 path: {t['int8_left_out']}")
     if "speedup" in t:
         lines.append(f"  auto ({t['auto']}): {t['speedup']}x the pipeline, agreement {t['agreement']}")
+    if "profile" in t:
+        lines += profile_lines(t["profile"])
     for name, row in t.get("memory", {}).items():
         lines.append(f"  memory {name:<12} " + "; ".join(
             f"{what}: {r['error']}" if "error" in r else f"{what}: peak RSS {r['peak_rss_mb']:.0f} MB "
