@@ -131,8 +131,8 @@ def profile_lines(p: dict[str, Any]) -> list[str]:
     k = p.get("kernels")
     if k:
         top = list(k["shares"].items())[:6]
-        lines.append(f"  model kernels ({k['concurrent_calls']} calls at once, {k['idle_fraction']:.0%} of the time in none): "
-                     + ", ".join(f"{name} {share:.0%}" for name, share in top))
+        lines.append(f"  model kernels ({k['concurrent_calls']} calls at once, {k['idle_fraction']:.0%} of the time "
+                     "in none): " + ", ".join(f"{name} {share:.0%}" for name, share in top))
     if "ideal_seconds" in p:
         f = p["fraction_of_ceiling"]
         lines.append(f"  the matrix products at this host's ceiling would take {p['ideal_seconds']:.2f} s: "
