@@ -26,8 +26,11 @@ STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+\]")
 
 
 def run_minutes(run: Path) -> float:
-    """Minutes from a run's first to its last log line (RUN/train.log, or distill.log): fit, export, evaluation."""
-    (log,) = run.glob("*.log")
+    """Minutes from a run's first to its last log line (RUN/train.log, or distill.log): fit, export, evaluation.
+
+    A later ``claimnet export`` of the run writes its own export.log beside: not part of the run's minutes.
+    """
+    log = next(path for name in ("train.log", "distill.log") if (path := run / name).exists())
     stamps = [m.group(1) for line in log.read_text(encoding="utf-8").splitlines() if (m := STAMP.match(line))]
     first, last = (datetime.strptime(s, "%Y-%m-%d %H:%M:%S") for s in (stamps[0], stamps[-1]))
     return (last - first).total_seconds() / 60
