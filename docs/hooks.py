@@ -69,6 +69,10 @@ def _recipe_tables(path) -> list[str]:
                        f"{'' if frac is None else f'{frac:.0%}'} | {r.get('speedup', 1.0):.2f}x | "
                        f"{r.get('agreement', 1.0):.4f} |")
         out.append("")
+    if t.get("profile"):  # where the shipped path's time goes, as `claimnet bench` prints it
+        from claimnet.evaluation.profile import profile_lines
+
+        out += [f"- {line.strip()}" for line in profile_lines(t["profile"])] + [""]
     return out
 
 
