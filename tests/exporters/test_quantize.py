@@ -130,7 +130,7 @@ def test_weights_named_to_stay_fp32_keep_their_float_matmul(export_dir, tmp_path
     assert {n.input[1] for n in model.graph.node if n.op_type == "MatMul"} >= set(keep)
 
 
-def test_the_ffn_down_option_keeps_every_feed_forward_output_product_fp32(export_dir, tmp_path):
+def test_the_ffn_down_option_keeps_the_feed_forward_output_products_of_n_layers_fp32(export_dir, tmp_path):
     import shutil
 
     from claimnet.exporters.quantize import ffn_down_weights, matmul_weights, quantize_int8
@@ -142,7 +142,11 @@ def test_the_ffn_down_option_keeps_every_feed_forward_output_product_fp32(export
     dims = {t.name: tuple(t.dims) for t in onnx.load(source).graph.initializer}
     assert down and all(dims[n][0] > dims[n][1] for n in down)
     assert len(down) == len(matmul_weights(source)) // 6  # one per layer: the second feed-forward product
-    quantize_int8(folder, ffn_down_fp32=True)
+    quantize_int8(folder, ffn_down_fp32_layers=-1)
     model = onnx.load(folder / ONNX_FILES["int8"])
     assert {n.input[1] for n in model.graph.node if n.op_type == "MatMul"} >= set(down)
     assert Counter(n.op_type for n in model.graph.node)["MatMulInteger"] == len(matmul_weights(source)) - len(down)
+    quantize_int8(folder, ffn_down_fp32_layers=1)  # the lowest layer's alone
+    model = onnx.load(folder / ONNX_FILES["int8"])
+    assert {n.input[1] for n in model.graph.node if n.op_type == "MatMul"} & set(down) == {down[0]}
+    assert Counter(n.op_type for n in model.graph.node)["MatMulInteger"] == len(matmul_weights(source)) - 1

@@ -60,6 +60,10 @@ def test_manifest_records_int8_figures(export_dir):
     assert int8["quantization"] == "token-wise dynamic int8"
     assert int8["macro_f1_drop"] == pytest.approx(int8["macro_f1_fp32"] - int8["macro_f1_int8"])
     assert {"onnx/model.onnx", "onnx/model.int8.onnx"} <= set(manifest["files"])
+    # the default: the lower 3 layers' feed-forward output products stay fp32 (all of a smaller model's)
+    layers = min(3, json.loads((export_dir / "config.json").read_text())["num_hidden_layers"])
+    assert int8["ffn_down_fp32_layers"] == layers
+    assert f"feed-forward output products of the lower {layers} layers stay fp32" in (export_dir / "README.md").read_text()
 
 
 def test_export_reexports_a_finished_run_and_drops_int8_past_the_gate(trained_run, tmp_path):

@@ -168,8 +168,9 @@ class ExportConfig:
     int8_max_f1_drop: float = setting(0.005, "int8 is left out when it loses more dev macro-F1 than this to fp32 "
                                              "(agreement and a paired bootstrap interval are reported, not gated)",
                                       low=-1, high=1)
-    int8_ffn_down_fp32: bool = setting(False, "keep the feed-forward output products fp32 in the int8 graph: higher "
-                                              "agreement with fp32, about 17% slower (benchmarks int8_fidelity)")
+    int8_ffn_down_fp32_layers: int = setting(3, "the lower N layers keep their feed-forward output product fp32 in "
+                                                "the int8 graph, where its error concentrates (-1 = every layer, "
+                                                "0 = none; benchmarks int8_fidelity)", low=-1)
     opset: int = setting(18, "the ONNX opset", low=17, high=25)
     temperature_scaling: bool = setting(True, "fit one temperature on dev (labels unchanged)")
     decision_biases: bool = setting(True, "per-label biases tuned on dev, kept only where they pay on held-out dev "

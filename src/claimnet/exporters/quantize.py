@@ -232,16 +232,19 @@ def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple
     return count
 
 
-def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES, ffn_down_fp32: bool = False,
+def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES, ffn_down_fp32_layers: int = 0,
                   embeddings: str = "int8") -> Path:
     """Token-wise int8 of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``, written whole or not at all.
 
-    ``graphs`` names the files per precision (an article model's encoder: ``ARTICLE_FILES``); ``ffn_down_fp32``
-    keeps the feed-forward output products fp32 (:func:`ffn_down_weights`).
+    ``graphs`` names the files per precision (an article model's encoder: ``ARTICLE_FILES``);
+    ``ffn_down_fp32_layers`` keeps the feed-forward output products of that many lower layers fp32 (-1: every
+    layer; :func:`ffn_down_weights`, in layer order). On the default model, 3 of 6 gave dev agreement with fp32
+    0.9986 / 0.9972 / 0.9972 over three seeds (none: 0.9944 / 0.9958 / 0.9986) at 0.82x the int8 graph's speed.
     """
     export_dir = Path(export_dir)
     source, target = export_dir / graphs["fp32"], export_dir / graphs["int8"]
-    keep = ffn_down_weights(source) if ffn_down_fp32 else ()
+    down = ffn_down_weights(source)
+    keep = down if ffn_down_fp32_layers < 0 else down[:ffn_down_fp32_layers]
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         staged = Path(tmp) / target.name
         quantize_token_wise(source, staged, keep, embeddings)
