@@ -21,10 +21,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from claimnet.runtime.backends import INT8_NODE_PREFIX, cpu_session
 from claimnet.runtime.tagger import ClaimTagger
 
 MATMUL_OPS = frozenset({"MatMulInteger", "MatMul", "FusedMatMul", "Gemm", "FusedGemm", "MatMulIntegerToFloat"})
-QUANTIZER_PREFIX = "int8/"  # claimnet.exporters.quantize.NODE_PREFIX (the runtime does not import the exporters)
 
 
 def _best(fn: Callable[[], Any], rounds: int) -> tuple[float, Any]:
@@ -41,7 +41,7 @@ def kernel_kind(event: dict[str, Any]) -> str:
     op = event["args"]["op_name"]
     if op in MATMUL_OPS:
         return "matmul"
-    if event["name"].startswith(QUANTIZER_PREFIX):
+    if event["name"].startswith(INT8_NODE_PREFIX):
         return "int8 quantize/dequantize"
     return op
 
@@ -58,8 +58,6 @@ def kernel_seconds(trace: Sequence[dict[str, Any]]) -> Counter:
 def _profiled_kernels(tagger: ClaimTagger, encodings: list) -> tuple[Counter, float] | None:
     """Kernel seconds by kind and the wall seconds of one run of the model's part under onnxruntime's profiler;
     None for a torch path."""
-    from claimnet.runtime.backends import cpu_session
-
     backend = tagger.backend
     if getattr(backend, "graph", None) is None:
         return None

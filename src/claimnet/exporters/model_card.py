@@ -44,14 +44,6 @@ class CardData:
     untrained_test_model: bool = False  # a small randomly initialised model (model.random_init): tests only
 
 
-def ffn_layers(int8: dict[str, Any]) -> str:
-    """Which layers' feed-forward output products an int8 manifest says stayed fp32, in words ("" for none)."""
-    if int8.get("ffn_down_fp32"):  # the earlier boolean field: every layer
-        return "every layer"
-    n = int(int8.get("ffn_down_fp32_layers") or 0)
-    return f"the lower {n} layer{'s' if n != 1 else ''}" if n > 0 else ""
-
-
 def _fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
@@ -112,8 +104,8 @@ def int8_note(int8: dict[str, Any] | None) -> str:
         f"macro-F1 {int8['macro_f1_int8']:.4f} (int8) vs {int8['macro_f1_fp32']:.4f} (fp32)"
         + (f", a drop of {int8['macro_f1_drop']:.4f} (paired article bootstrap 95% interval "
            f"[{interval[0]:.4f}, {interval[1]:.4f}])" if interval else "") + "."
-        + (f" The feed-forward output products of {ffn_layers(int8)} stay fp32 in it "
-           "(export.int8_ffn_down_fp32_layers)." if ffn_layers(int8) else "")
+        + (f" The feed-forward output products of the lower {layers} layer{'s' if layers != 1 else ''} stay fp32 in "
+           "it (export.int8_ffn_down_fp32_layers)." if (layers := int8.get("ffn_down_fp32_layers")) else "")
     )
     if int8["included"]:
         rule = f" It is kept: the rule leaves int8 out only when it loses more than {int8['max_drop']} dev macro-F1."

@@ -33,12 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
+from claimnet.runtime.backends import INT8_NODE_PREFIX as NODE_PREFIX
 from claimnet.runtime.backends import ONNX_FILES
 
 EMBEDDING_MIN_ROWS = 1000  # a Gather table this tall is the vocabulary: stored int8 with a scale per row
 WEIGHT_LEVELS = 63  # int8 weights in -63..63: no 16-bit saturation in onnxruntime's AVX2 u8 x s8 kernels
 QUANTIZE_OPSET = 21  # blocked QuantizeLinear: one scale per token (a block of the hidden axis)
-NODE_PREFIX = "int8/"  # names the nodes this module adds, so a profile can tell them from the model's own
 _CONSTANTS = {
     "tw_127": np.array(127.0, np.float32),
     "tw_tiny": np.array(1e-8, np.float32),
@@ -125,27 +125,30 @@ def _embedding_nodes(helper, tensor_type, numpy_helper, node, table: np.ndarray,
                    numpy_helper.from_array(scale.astype(np.float32), p + "row_scale")]
 
 
-def matmul_weights(source: str | Path) -> list[str]:
-    """The names of the 2-D float weights that :func:`quantize_token_wise` would quantize, in graph order."""
-    import onnx
+def _float_matmul_weights(model) -> list:
+    """The 2-D float weight tensors of a loaded graph's MatMuls, in graph order."""
     from onnx import TensorProto
 
-    model = onnx.load(str(source))
     weights = {t.name: t for t in model.graph.initializer}
-    return [n.input[1] for n in model.graph.node if n.op_type == "MatMul" and len(n.input) == 2
+    return [weights[n.input[1]] for n in model.graph.node if n.op_type == "MatMul" and len(n.input) == 2
             and n.input[1] in weights and len(weights[n.input[1]].dims) == 2
             and weights[n.input[1]].data_type == TensorProto.FLOAT]
 
 
-def ffn_down_weights(source: str | Path) -> tuple[str, ...]:
-    """The feed-forward blocks' second products (a weight wider in than out: intermediate -> hidden). Their input,
-    the GELU output, is where token-wise int8 loses the most: kept fp32 together, dev agreement with fp32 rose from
-    0.9944 to 0.9986 on the default model (``python -m benchmarks int8_fidelity``), at about 17% of int8's speed."""
+def matmul_weights(source: str | Path) -> list[str]:
+    """The names of the 2-D float weights that :func:`quantize_token_wise` would quantize, in graph order."""
     import onnx
 
-    model = onnx.load(str(source))
-    dims = {t.name: tuple(t.dims) for t in model.graph.initializer}
-    return tuple(name for name in matmul_weights(source) if dims[name][0] > dims[name][1])
+    return [w.name for w in _float_matmul_weights(onnx.load(str(source)))]
+
+
+def ffn_down_weights(source: str | Path) -> tuple[str, ...]:
+    """The feed-forward blocks' second products (a weight wider in than out: intermediate -> hidden), in layer
+    order. Their input, the GELU output, is where token-wise int8 loses the most (``python -m benchmarks
+    int8_fidelity``): :func:`quantize_int8` keeps the lower layers' fp32."""
+    import onnx
+
+    return tuple(w.name for w in _float_matmul_weights(onnx.load(str(source))) if w.dims[0] > w.dims[1])
 
 
 def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple[str, ...] = (),
@@ -233,8 +236,9 @@ def quantize_token_wise(source: str | Path, target: str | Path, keep_fp32: tuple
 
 
 def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES, ffn_down_fp32_layers: int = 0,
-                  embeddings: str = "int8") -> Path:
-    """Token-wise int8 of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``, written whole or not at all.
+                  embeddings: str = "int8") -> tuple[str, ...]:
+    """Token-wise int8 of ``onnx/model.onnx`` into ``onnx/model.int8.onnx``, written whole or not at all; return the
+    feed-forward output weights kept fp32.
 
     ``graphs`` names the files per precision (an article model's encoder: ``ARTICLE_FILES``);
     ``ffn_down_fp32_layers`` keeps the feed-forward output products of that many lower layers fp32 (-1: every
@@ -249,4 +253,4 @@ def quantize_int8(export_dir: str | Path, graphs: Mapping[str, str] = ONNX_FILES
         staged = Path(tmp) / target.name
         quantize_token_wise(source, staged, keep, embeddings)
         shutil.move(str(staged), target)
-    return target
+    return keep

@@ -20,6 +20,7 @@ from claimnet.runtime.encoding import TOKENIZER_FILE
 BACKENDS = ("auto", "onnx", "torch")
 PRECISIONS = ("auto", "fp32", "int8", "bf16")
 ONNX_FILES = {"fp32": "onnx/model.onnx", "int8": "onnx/model.int8.onnx"}
+INT8_NODE_PREFIX = "int8/"  # names the nodes the int8 export adds to a graph (a profile tells them from the model's)
 # An article-level export (model.kind "article"): a sentence encoder per precision, and one contextualiser.
 ARTICLE_FILES = {"fp32": "onnx/encoder.onnx", "int8": "onnx/encoder.int8.onnx"}
 CONTEXTUALISER_FILE = "onnx/contextualiser.onnx"

@@ -29,6 +29,7 @@ from claimnet.runtime.backends import onnx_graphs, why_no_int8
 from claimnet.runtime.environment import cpu_flags, cpu_has_fast_bf16, cpu_name, package_versions
 from claimnet.runtime.files import write_json
 from claimnet.runtime.manifest import read_manifest
+from claimnet.runtime.tagger import ClaimTagger
 
 log = logging.getLogger("claimnet.bench")
 
@@ -69,8 +70,6 @@ def time_export(export_dir: Path, texts: list[str], *, threads: int | None, roun
                      rounds=rounds, settle_seconds=settle_seconds)
     if int8_left_out:
         report["int8_left_out"] = why_no_int8(manifest)
-    from claimnet.runtime.tagger import ClaimTagger
-
     shipped = ClaimTagger.load(export_dir, num_threads=threads)  # the path a user gets: where its time goes
     report["profile"] = where_time_goes(shipped, texts, report.get("ceiling"), rounds=rounds)
     report["cold_start"] = cold_start(export_dir, texts[0], repeats=1 if quick else 3)

@@ -144,14 +144,12 @@ def finish_export(model, tokenizer, run_dir: Path, cfg: Mapping[str, Any], label
                                                 gold_ids(splits["dev"], labels), labels, export_cfg["decision_biases"])
         fold_into_export(tmp, tokenizer, fields["calibration"], labels, onnx=onnx, opset=export_cfg["opset"])
     if int8:  # quantized from the folded graph
-        from claimnet.exporters.quantize import ffn_down_weights, quantize_int8
+        from claimnet.exporters.quantize import quantize_int8
 
-        layers = len(ffn_down_weights(tmp / ONNX_FILES["fp32"]))
-        wanted = export_cfg["int8_ffn_down_fp32_layers"]
-        quantize_int8(tmp, ffn_down_fp32_layers=wanted)
+        kept_fp32 = quantize_int8(tmp, ffn_down_fp32_layers=export_cfg["int8_ffn_down_fp32_layers"])
         fields["int8"] = compare_int8(tmp, splits["dev"], export_cfg["int8_max_f1_drop"],
                                       manifest=sealed_manifest(tmp, fields), resamples=ev["bootstrap_resamples"])
-        fields["int8"]["ffn_down_fp32_layers"] = layers if wanted < 0 else min(wanted, layers)
+        fields["int8"]["ffn_down_fp32_layers"] = len(kept_fp32)
         if not fields["int8"]["included"]:
             (tmp / ONNX_FILES["int8"]).unlink()
     tagger = load()
